@@ -1,0 +1,63 @@
+#include "common/worker_pool.h"
+
+#include <utility>
+
+namespace warden {
+
+WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {
+  const size_t count = options_.threads == 0 ? 1 : options_.threads;
+  threads_.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    threads_.emplace_back([this] { Run(); });
+  }
+}
+
+WorkerPool::~WorkerPool() { Stop(); }
+
+bool WorkerPool::TrySubmit(std::function<void()> job) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || queue_.size() >= options_.max_queue) {
+      return false;
+    }
+    queue_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+void WorkerPool::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  std::call_once(joined_, [this] {
+    for (std::thread& thread : threads_) {
+      thread.join();
+    }
+  });
+}
+
+size_t WorkerPool::QueuedForTest() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size();
+}
+
+void WorkerPool::Run() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        return;  // stopping and drained
+      }
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    job();
+  }
+}
+
+}  // namespace warden

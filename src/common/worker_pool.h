@@ -1,0 +1,52 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace warden {
+
+// A fixed set of threads draining a bounded queue of jobs. Slow work (password hashing, store
+// I/O) runs here so it never blocks a gRPC completion thread, and a flood of it is refused
+// instead of queued without bound.
+//
+// Thread-safe. The destructor stops accepting jobs, runs the ones already queued and joins.
+class WorkerPool {
+ public:
+  struct Options {
+    std::string name = "worker";
+    size_t threads = 2;
+    size_t max_queue = 64;
+  };
+
+  explicit WorkerPool(Options options);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Queues `job`. Returns false, without running it, when the queue is full or the pool stops.
+  bool TrySubmit(std::function<void()> job);
+
+  // Stops accepting jobs, finishes the queued ones and joins the threads. Idempotent.
+  void Stop();
+
+  size_t QueuedForTest() const;
+
+ private:
+  void Run();
+
+  const Options options_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::once_flag joined_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace warden

@@ -1,0 +1,287 @@
+#include "core/auth_service.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+#include "core/validation.h"
+
+namespace warden::core {
+namespace {
+
+constexpr absl::string_view kRefreshTokenPrefix = "wrt_";
+constexpr size_t kRefreshTokenBytes = 32;  // 256 bits
+constexpr size_t kMaxRefreshTokenLength = 128;
+constexpr size_t kMaxAccessTokenLength = 8192;
+
+int64_t ToSeconds(WallTime t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+absl::Status InvalidCredentials() { return absl::UnauthenticatedError(kInvalidCredentials); }
+absl::Status InvalidToken() { return absl::UnauthenticatedError(kInvalidToken); }
+
+// Store outages stay kUnavailable (retryable); every other store error becomes kInternal with a
+// generic message, so no detail of the backend leaks to callers.
+absl::Status FromStore(const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::UnavailableError("storage temporarily unavailable, retry later");
+  }
+  return absl::InternalError("internal storage error");
+}
+
+}  // namespace
+
+std::string NewUuidV4(RandomSource& random) {
+  std::string b = random.Bytes(16);
+  b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0f) | 0x40);
+  b[8] = static_cast<char>((static_cast<unsigned char>(b[8]) & 0x3f) | 0x80);
+  const std::string hex = absl::BytesToHexString(b);
+  return absl::StrFormat("%s-%s-%s-%s-%s", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4),
+                         hex.substr(16, 4), hex.substr(20, 12));
+}
+
+absl::StatusOr<std::unique_ptr<AuthService>> AuthService::Create(Ports ports, Options options) {
+  absl::StatusOr<std::string> dummy =
+      ports.hasher.Hash(absl::WebSafeBase64Escape(ports.random.Bytes(24)));
+  if (!dummy.ok()) {
+    return dummy.status();
+  }
+  return std::unique_ptr<AuthService>(new AuthService(ports, std::move(options), *dummy));
+}
+
+AuthService::AuthService(Ports ports, Options options, std::string dummy_hash)
+    : ports_(ports),
+      options_(std::move(options)),
+      dummy_hash_(std::move(dummy_hash)),
+      verified_(options_.verified_cache_capacity) {}
+
+std::string AuthService::NewRefreshToken() {
+  return absl::StrCat(kRefreshTokenPrefix,
+                      absl::WebSafeBase64Escape(ports_.random.Bytes(kRefreshTokenBytes)));
+}
+
+std::string AuthService::NewId() { return NewUuidV4(ports_.random); }
+
+absl::StatusOr<User> AuthService::Register(const RegistrationRequest& request) {
+  if (absl::Status valid = ValidateRegistration(request); !valid.ok()) {
+    return valid;
+  }
+  absl::StatusOr<std::string> hash = ports_.hasher.Hash(request.password);
+  if (!hash.ok()) {
+    return absl::InternalError("could not hash password");
+  }
+  User user{
+      .id = NewId(),
+      .username = request.username,
+      .username_key = CaseFoldKey(request.username),
+      .email = request.email,
+      .email_key = CaseFoldKey(request.email),
+      .full_name = request.full_name,
+      .password_hash = *std::move(hash),
+      .roles = options_.default_roles,
+      .created_at = ports_.clock.WallNow(),
+  };
+  if (absl::Status created = ports_.users.Create(user); !created.ok()) {
+    if (created.code() == absl::StatusCode::kAlreadyExists) {
+      return created;
+    }
+    return FromStore(created);
+  }
+  return user;
+}
+
+absl::StatusOr<TokenPair> AuthService::Login(absl::string_view username,
+                                             absl::string_view password) {
+  if (username.empty() || password.empty()) {
+    return absl::InvalidArgumentError("username and password are required");
+  }
+  if (password.size() > kMaxPasswordLength) {
+    return absl::InvalidArgumentError("password: must be at most 1024 bytes");
+  }
+  absl::StatusOr<User> user = absl::NotFoundError("");
+  if (username.size() <= kMaxUsernameLength) {
+    user = ports_.users.FindByUsernameKey(CaseFoldKey(username));
+  }
+  if (!user.ok()) {
+    if (user.status().code() != absl::StatusCode::kNotFound) {
+      return FromStore(user.status());
+    }
+    // Spend the same time as a real check, so response time does not tell who exists.
+    (void)ports_.hasher.Verify(password, dummy_hash_);
+    return InvalidCredentials();
+  }
+  absl::StatusOr<bool> matches = ports_.hasher.Verify(password, user->password_hash);
+  if (!matches.ok()) {
+    return absl::InternalError("stored credential is unreadable");
+  }
+  if (!*matches) {
+    return InvalidCredentials();
+  }
+  if (ports_.hasher.NeedsRehash(user->password_hash)) {
+    absl::StatusOr<std::string> rehashed = ports_.hasher.Hash(password);
+    if (rehashed.ok()) {
+      // Best effort: the login succeeds even if the upgrade cannot be stored now.
+      (void)ports_.users.UpdatePasswordHash(user->id, *rehashed);
+    }
+  }
+
+  const WallTime now = ports_.clock.WallNow();
+  Session session{
+      .id = NewId(),
+      .user_id = user->id,
+      .created_at = now,
+      .expires_at = now + options_.refresh_ttl,
+      .revoked_at = std::nullopt,
+  };
+  std::string refresh_token = NewRefreshToken();
+  if (absl::Status created =
+          ports_.sessions.CreateSession(session, ports_.token_hasher.Hash(refresh_token));
+      !created.ok()) {
+    return FromStore(created);
+  }
+  return IssueTokens(*user, session, std::move(refresh_token));
+}
+
+absl::StatusOr<TokenPair> AuthService::IssueTokens(const User& user, const Session& session,
+                                                   std::string refresh_token) {
+  const int64_t now = ToSeconds(ports_.clock.WallNow());
+  AccessClaims claims{
+      .issuer = options_.issuer,
+      .audience = options_.audience,
+      .subject = user.id,
+      .username = user.username,
+      .roles = user.roles,
+      .token_id = absl::WebSafeBase64Escape(ports_.random.Bytes(16)),
+      .session_id = session.id,
+      .issued_at = now,
+      .not_before = now,
+      .expires_at = now + options_.access_ttl.count(),
+  };
+  absl::StatusOr<std::string> access = ports_.codec.Sign(claims);
+  if (!access.ok()) {
+    return absl::InternalError("could not sign access token");
+  }
+  return TokenPair{
+      .access_token = *std::move(access),
+      .refresh_token = std::move(refresh_token),
+      .expires_in = claims.expires_at - claims.issued_at,
+  };
+}
+
+absl::StatusOr<TokenPair> AuthService::RefreshToken(absl::string_view refresh_token) {
+  if (refresh_token.empty()) {
+    return absl::InvalidArgumentError("refresh_token is required");
+  }
+  if (refresh_token.size() > kMaxRefreshTokenLength ||
+      !absl::StartsWith(refresh_token, kRefreshTokenPrefix)) {
+    return InvalidToken();
+  }
+  std::string next = NewRefreshToken();
+  absl::StatusOr<RotateResult> rotated =
+      ports_.sessions.Rotate(ports_.token_hasher.Hash(refresh_token), ports_.token_hasher.Hash(next),
+                             ports_.clock.WallNow(), options_.refresh_reuse_grace);
+  if (!rotated.ok()) {
+    return FromStore(rotated.status());
+  }
+  switch (rotated->outcome) {
+    case RotateOutcome::kRotated:
+      break;
+    case RotateOutcome::kReuseDetected:
+      // The family is compromised: its access tokens stop validating too.
+      ports_.revocations.RevokeSession(
+          rotated->session.id, ports_.clock.WallNow() + options_.access_ttl + options_.leeway);
+      return InvalidToken();
+    default:
+      return InvalidToken();
+  }
+  absl::StatusOr<User> user = ports_.users.FindById(rotated->session.user_id);
+  if (!user.ok()) {
+    if (user.status().code() == absl::StatusCode::kNotFound) {
+      return InvalidToken();
+    }
+    return FromStore(user.status());
+  }
+  return IssueTokens(*user, rotated->session, std::move(next));
+}
+
+absl::StatusOr<AccessClaims> AuthService::Validate(absl::string_view access_token) const {
+  if (access_token.empty() || access_token.size() > kMaxAccessTokenLength) {
+    return InvalidToken();
+  }
+  std::optional<AccessClaims> claims = verified_.Find(access_token);
+  if (!claims.has_value()) {
+    absl::StatusOr<AccessClaims> verified = ports_.codec.Verify(access_token);
+    if (!verified.ok() || verified->issuer != options_.issuer ||
+        verified->audience != options_.audience || verified->subject.empty() ||
+        verified->token_id.empty()) {
+      return InvalidToken();
+    }
+    claims = *std::move(verified);
+    verified_.Insert(access_token, *claims);
+  }
+  const int64_t now = ToSeconds(ports_.clock.WallNow());
+  const int64_t leeway = options_.leeway.count();
+  if (now >= claims->expires_at + leeway || now + leeway < claims->not_before ||
+      now + leeway < claims->issued_at) {
+    return InvalidToken();
+  }
+  if (ports_.revocations.IsRevoked(claims->token_id, claims->session_id)) {
+    return InvalidToken();
+  }
+  return *std::move(claims);
+}
+
+absl::Status AuthService::Logout(absl::string_view access_token) {
+  absl::StatusOr<AccessClaims> claims = Validate(access_token);
+  if (!claims.ok()) {
+    return claims.status();
+  }
+  const WallTime token_expiry =
+      WallTime(std::chrono::seconds(claims->expires_at)) + options_.leeway;
+  if (!claims->session_id.empty()) {
+    absl::Status revoked = ports_.sessions.RevokeSession(claims->session_id,
+                                                         ports_.clock.WallNow());
+    if (!revoked.ok() && revoked.code() != absl::StatusCode::kNotFound) {
+      return FromStore(revoked);
+    }
+  }
+  if (absl::Status stored = ports_.sessions.RevokeAccessToken(
+          Revocation{.id = claims->token_id, .expires_at = token_expiry});
+      !stored.ok()) {
+    return FromStore(stored);
+  }
+  ports_.revocations.RevokeToken(claims->token_id, token_expiry);
+  if (!claims->session_id.empty()) {
+    // Access tokens of this session live at most access_ttl after the revocation.
+    ports_.revocations.RevokeSession(
+        claims->session_id, ports_.clock.WallNow() + options_.access_ttl + options_.leeway);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuthService::LoadRevocations() {
+  const WallTime now = ports_.clock.WallNow();
+  absl::StatusOr<std::vector<Revocation>> tokens = ports_.sessions.ListRevokedAccessTokens(now);
+  if (!tokens.ok()) {
+    return tokens.status();
+  }
+  for (const Revocation& r : *tokens) {
+    ports_.revocations.RevokeToken(r.id, r.expires_at);
+  }
+  // An access token outlives its session's revocation by at most access_ttl (+ leeway).
+  const auto reach = options_.access_ttl + options_.leeway;
+  absl::StatusOr<std::vector<Session>> sessions = ports_.sessions.ListSessionsRevokedSince(now - reach);
+  if (!sessions.ok()) {
+    return sessions.status();
+  }
+  for (const Session& s : *sessions) {
+    ports_.revocations.RevokeSession(s.id, s.revoked_at.value_or(now) + reach);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace warden::core

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "core/model.h"
+#include "core/ports/access_token_codec.h"
+#include "core/ports/password_hasher.h"
+#include "core/ports/random_source.h"
+#include "core/ports/session_store.h"
+#include "core/ports/user_store.h"
+#include "core/revocation_list.h"
+#include "core/verified_token_cache.h"
+
+namespace warden::core {
+
+// The one message for every failed credential or token check: no oracle.
+inline constexpr absl::string_view kInvalidCredentials = "invalid username or password";
+inline constexpr absl::string_view kInvalidToken = "invalid or expired token";
+
+// The use cases of the seed's AuthService: register, login, refresh with rotation and reuse
+// detection, validate, logout.
+//
+// Thread-safe. Keeps references to every port passed in and to `clock`; they must outlive it.
+// Register, Login, RefreshToken and Logout do slow work (hashing, store I/O); Validate does no
+// I/O and no writes.
+class AuthService {
+ public:
+  struct Options {
+    std::string issuer = "warden";
+    std::string audience = "warden";
+    std::chrono::seconds access_ttl = std::chrono::minutes(15);
+    std::chrono::seconds refresh_ttl = std::chrono::hours(24 * 7);
+    std::chrono::seconds refresh_reuse_grace = std::chrono::seconds(10);
+    std::chrono::seconds leeway = std::chrono::seconds(30);
+    std::vector<std::string> default_roles = {"user"};
+    size_t verified_cache_capacity = 16384;
+  };
+
+  struct Ports {
+    UserStore& users;
+    SessionStore& sessions;
+    PasswordHasher& hasher;
+    AccessTokenCodec& codec;
+    RandomSource& random;
+    TokenHasher& token_hasher;
+    RevocationList& revocations;
+    const Clock& clock;
+  };
+
+  // Computes the dummy hash that unknown-user logins verify against.
+  static absl::StatusOr<std::unique_ptr<AuthService>> Create(Ports ports, Options options);
+
+  // Returns the new user, or kInvalidArgument (naming the field) / kAlreadyExists.
+  absl::StatusOr<User> Register(const RegistrationRequest& request);
+  // Returns a token pair, or kUnauthenticated with kInvalidCredentials.
+  absl::StatusOr<TokenPair> Login(absl::string_view username, absl::string_view password);
+  // Spends `refresh_token` and returns a new pair; kUnauthenticated for any failure.
+  absl::StatusOr<TokenPair> RefreshToken(absl::string_view refresh_token);
+  // Returns the claims of a valid, unrevoked access token; kUnauthenticated with kInvalidToken.
+  absl::StatusOr<AccessClaims> Validate(absl::string_view access_token) const;
+  // Revokes the session of `access_token` and the token itself.
+  absl::Status Logout(absl::string_view access_token);
+
+  // Loads revocations from the session store into the in-memory list (at startup).
+  absl::Status LoadRevocations();
+
+  const Options& options() const { return options_; }
+
+ private:
+  AuthService(Ports ports, Options options, std::string dummy_hash);
+  absl::StatusOr<TokenPair> IssueTokens(const User& user, const Session& session,
+                                        std::string refresh_token);
+  std::string NewRefreshToken();
+  std::string NewId();
+
+  Ports ports_;
+  const Options options_;
+  const std::string dummy_hash_;
+  mutable VerifiedTokenCache verified_;
+};
+
+// Returns a random RFC 4122 version 4 UUID in canonical text form.
+std::string NewUuidV4(RandomSource& random);
+
+}  // namespace warden::core

@@ -1,0 +1,253 @@
+#include "core/auth_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/testing/fake_clock.h"
+#include "common/testing/status_matchers.h"
+#include "core/testing/fakes.h"
+#include "storage/memory/memory_stores.h"
+
+namespace warden::core {
+namespace {
+
+using ::testing::HasSubstr;
+using std::chrono::seconds;
+
+class AuthServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<AuthService>> service = AuthService::Create(
+        AuthService::Ports{.users = users_,
+                           .sessions = sessions_,
+                           .hasher = hasher_,
+                           .codec = codec_,
+                           .random = random_,
+                           .token_hasher = token_hasher_,
+                           .revocations = revocations_,
+                           .clock = clock_},
+        AuthService::Options{.refresh_reuse_grace = seconds(10), .leeway = seconds(30)});
+    ASSERT_THAT(service, IsOk());
+    auth_ = *std::move(service);
+  }
+
+  User RegisterAlice() {
+    return auth_
+        ->Register({.username = "Alice",
+                    .email = "alice@example.com",
+                    .password = "correct horse",
+                    .full_name = "Alice A."})
+        .value();
+  }
+
+  storage::InMemoryUserStore users_;
+  storage::InMemorySessionStore sessions_;
+  FakePasswordHasher hasher_;
+  FakeAccessTokenCodec codec_;
+  FakeRandomSource random_;
+  FakeTokenHasher token_hasher_;
+  RevocationList revocations_;
+  FakeClock clock_;
+  std::unique_ptr<AuthService> auth_;
+};
+
+TEST_F(AuthServiceTest, RegisterStoresHashedPasswordAndRandomUuid) {
+  const User alice = RegisterAlice();
+  EXPECT_THAT(alice.id, ::testing::MatchesRegex(
+                            "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  absl::StatusOr<User> stored = users_.FindByUsernameKey("alice");
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->password_hash, "fake$correct horse");
+  EXPECT_EQ(stored->roles, std::vector<std::string>{"user"});
+}
+
+TEST_F(AuthServiceTest, RegisterRejectsInvalidFieldsNamingThem) {
+  EXPECT_THAT(auth_->Register({.username = "al", .email = "a@b.co", .password = "12345678"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "username"));
+  EXPECT_THAT(auth_->Register({.username = "alice", .email = "nope", .password = "12345678"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "email"));
+  EXPECT_THAT(auth_->Register({.username = "alice", .email = "a@b.co", .password = "short"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "password"));
+}
+
+TEST_F(AuthServiceTest, RegisterRejectsDuplicatesIgnoringCase) {
+  RegisterAlice();
+  EXPECT_THAT(
+      auth_->Register({.username = "ALICE", .email = "other@example.com", .password = "12345678"}),
+      StatusIs(absl::StatusCode::kAlreadyExists, "username"));
+  EXPECT_THAT(
+      auth_->Register({.username = "bob", .email = "Alice@Example.COM", .password = "12345678"}),
+      StatusIs(absl::StatusCode::kAlreadyExists, "email"));
+}
+
+TEST_F(AuthServiceTest, LoginIssuesTokensWithAllClaims) {
+  const User alice = RegisterAlice();
+  absl::StatusOr<TokenPair> pair = auth_->Login("alice", "correct horse");
+  ASSERT_THAT(pair, IsOk());
+  EXPECT_EQ(pair->expires_in, 900);
+  EXPECT_TRUE(pair->refresh_token.starts_with("wrt_"));
+  EXPECT_EQ(pair->refresh_token.size(), 4u + 43u);
+  absl::StatusOr<AccessClaims> claims = auth_->Validate(pair->access_token);
+  ASSERT_THAT(claims, IsOk());
+  EXPECT_EQ(claims->subject, alice.id);
+  EXPECT_EQ(claims->username, "Alice");
+  EXPECT_EQ(claims->issuer, "warden");
+  EXPECT_EQ(claims->audience, "warden");
+  EXPECT_EQ(claims->expires_at - claims->issued_at, 900);
+  EXPECT_FALSE(claims->token_id.empty());
+  EXPECT_FALSE(claims->session_id.empty());
+}
+
+TEST_F(AuthServiceTest, TwoLoginsInOneSecondGiveDifferentTokens) {
+  RegisterAlice();
+  TokenPair a = auth_->Login("alice", "correct horse").value();
+  TokenPair b = auth_->Login("alice", "correct horse").value();
+  EXPECT_NE(a.access_token, b.access_token);
+  EXPECT_NE(a.refresh_token, b.refresh_token);
+  EXPECT_NE(auth_->Validate(a.access_token)->token_id, auth_->Validate(b.access_token)->token_id);
+}
+
+TEST_F(AuthServiceTest, UnknownUserAndWrongPasswordLookTheSame) {
+  RegisterAlice();
+  const int before = hasher_.verifications.load();
+  absl::StatusOr<TokenPair> wrong = auth_->Login("alice", "wrong password");
+  absl::StatusOr<TokenPair> unknown = auth_->Login("mallory", "wrong password");
+  EXPECT_EQ(wrong.status(), unknown.status());
+  EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kUnauthenticated));
+  // Both paths verified a password hash (the unknown one against the dummy).
+  EXPECT_EQ(hasher_.verifications.load() - before, 2);
+}
+
+TEST_F(AuthServiceTest, LoginRequiresBothFields) {
+  EXPECT_THAT(auth_->Login("", "x"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(auth_->Login("alice", ""), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(AuthServiceTest, RejectsAccessTokenOnceExpiredPastLeeway) {
+  RegisterAlice();
+  TokenPair pair = auth_->Login("alice", "correct horse").value();
+  clock_.Advance(seconds(900 + 29));
+  EXPECT_THAT(auth_->Validate(pair.access_token), IsOk());
+  clock_.Advance(seconds(1));
+  EXPECT_THAT(auth_->Validate(pair.access_token),
+              StatusIs(absl::StatusCode::kUnauthenticated, kInvalidToken));
+}
+
+TEST_F(AuthServiceTest, ValidateUsesVerifiedCacheOnRepeat) {
+  RegisterAlice();
+  TokenPair pair = auth_->Login("alice", "correct horse").value();
+  ASSERT_THAT(auth_->Validate(pair.access_token), IsOk());
+  const int after_first = codec_.verifications;
+  ASSERT_THAT(auth_->Validate(pair.access_token), IsOk());
+  EXPECT_EQ(codec_.verifications, after_first);
+}
+
+TEST_F(AuthServiceTest, RefreshRotatesAndOldTokenStopsWorking) {
+  RegisterAlice();
+  TokenPair first = auth_->Login("alice", "correct horse").value();
+  clock_.Advance(seconds(1));
+  absl::StatusOr<TokenPair> second = auth_->RefreshToken(first.refresh_token);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_NE(second->refresh_token, first.refresh_token);
+  EXPECT_THAT(auth_->Validate(second->access_token), IsOk());
+  EXPECT_THAT(auth_->RefreshToken(first.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->RefreshToken(second->refresh_token), IsOk());
+}
+
+TEST_F(AuthServiceTest, ReuseAfterGraceRevokesFamilyIncludingAccessTokens) {
+  RegisterAlice();
+  TokenPair first = auth_->Login("alice", "correct horse").value();
+  TokenPair second = auth_->RefreshToken(first.refresh_token).value();
+  clock_.Advance(seconds(11));
+  EXPECT_THAT(auth_->RefreshToken(first.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->RefreshToken(second.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Validate(second.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, ReuseWithinGraceKeepsFamily) {
+  RegisterAlice();
+  TokenPair first = auth_->Login("alice", "correct horse").value();
+  TokenPair second = auth_->RefreshToken(first.refresh_token).value();
+  clock_.Advance(seconds(2));
+  EXPECT_THAT(auth_->RefreshToken(first.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->RefreshToken(second.refresh_token), IsOk());
+}
+
+TEST_F(AuthServiceTest, AccessAndRefreshTokensAreNotInterchangeable) {
+  RegisterAlice();
+  TokenPair pair = auth_->Login("alice", "correct horse").value();
+  EXPECT_THAT(auth_->RefreshToken(pair.access_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Validate(pair.refresh_token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, LogoutRevokesAccessTokenAndRefreshFamily) {
+  RegisterAlice();
+  TokenPair pair = auth_->Login("alice", "correct horse").value();
+  TokenPair other_session = auth_->Login("alice", "correct horse").value();
+  ASSERT_THAT(auth_->Logout(pair.access_token), IsOk());
+  EXPECT_THAT(auth_->Validate(pair.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->RefreshToken(pair.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Logout(pair.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Validate(other_session.access_token), IsOk()) << "other sessions live on";
+}
+
+TEST_F(AuthServiceTest, RevocationsSurviveRestartThroughTheStore) {
+  RegisterAlice();
+  TokenPair pair = auth_->Login("alice", "correct horse").value();
+  ASSERT_THAT(auth_->Logout(pair.access_token), IsOk());
+  RevocationList fresh;
+  std::unique_ptr<AuthService> restarted =
+      AuthService::Create(AuthService::Ports{.users = users_,
+                                             .sessions = sessions_,
+                                             .hasher = hasher_,
+                                             .codec = codec_,
+                                             .random = random_,
+                                             .token_hasher = token_hasher_,
+                                             .revocations = fresh,
+                                             .clock = clock_},
+                          {})
+          .value();
+  EXPECT_THAT(restarted->Validate(pair.access_token), IsOk()) << "before loading";
+  ASSERT_THAT(restarted->LoadRevocations(), IsOk());
+  EXPECT_THAT(restarted->Validate(pair.access_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, ValidateRejectsWrongIssuerOrAudience) {
+  AccessClaims claims{.issuer = "someone-else",
+                      .audience = "warden",
+                      .subject = "u",
+                      .token_id = "j",
+                      .issued_at = 1'800'000'000,
+                      .not_before = 1'800'000'000,
+                      .expires_at = 1'800'000'900};
+  const std::string wrong_issuer = codec_.Sign(claims).value();
+  claims.issuer = "warden";
+  claims.audience = "other";
+  const std::string wrong_audience = codec_.Sign(claims).value();
+  claims.audience = "warden";
+  claims.not_before = 1'800'000'100;
+  const std::string not_yet = codec_.Sign(claims).value();
+  EXPECT_THAT(auth_->Validate(wrong_issuer), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Validate(wrong_audience), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Validate(not_yet), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST(UuidTest, IsVersion4Variant1) {
+  FakeRandomSource random;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = NewUuidV4(random);
+    ASSERT_EQ(id.size(), 36u);
+    EXPECT_EQ(id[14], '4');
+    EXPECT_THAT(std::string("89ab"), HasSubstr(std::string(1, id[19])));
+  }
+}
+
+}  // namespace
+}  // namespace warden::core

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/model.h"
+
+namespace warden::core {
+
+// What happened to a refresh token presented for rotation.
+enum class RotateOutcome {
+  kRotated,            // exchanged: the old token is spent, `next` is now live
+  kNotFound,           // no such token
+  kExpired,            // the session's lifetime is over
+  kRevoked,            // the session was revoked (logout or earlier reuse)
+  kReusedWithinGrace,  // spent moments ago (a retry or a race): refused, session kept
+  kReuseDetected,      // spent earlier than the grace window: the whole session is now revoked
+};
+
+struct RotateResult {
+  RotateOutcome outcome = RotateOutcome::kNotFound;
+  Session session;  // set unless kNotFound
+};
+
+// Durable sessions (refresh-token families) and revocations. Refresh tokens are stored only as
+// hashes. Implementations are thread-safe; any method may return kUnavailable.
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  // Stores a new session with its first refresh token hash.
+  virtual absl::Status CreateSession(const Session& session, absl::string_view refresh_hash) = 0;
+  // Atomically spends the token with hash `presented_hash` and makes `next_hash` the session's
+  // live token, following RFC 9700 section 4.14.2: presenting a spent token within `grace` of
+  // its spending is refused; later, it revokes the session. Of concurrent rotations of one
+  // token, exactly one gets kRotated.
+  virtual absl::StatusOr<RotateResult> Rotate(absl::string_view presented_hash,
+                                              absl::string_view next_hash, WallTime now,
+                                              std::chrono::seconds grace) = 0;
+  // Marks session `id` revoked at `now`. OK if it is already revoked; kNotFound if unknown.
+  virtual absl::Status RevokeSession(absl::string_view id, WallTime now) = 0;
+  // Remembers that access token `revocation.id` (a jti) is revoked until it expires.
+  virtual absl::Status RevokeAccessToken(const Revocation& revocation) = 0;
+  // Returns the sessions revoked at or after `since`.
+  virtual absl::StatusOr<std::vector<Session>> ListSessionsRevokedSince(WallTime since) = 0;
+  // Returns the revoked access tokens that have not expired at `now`.
+  virtual absl::StatusOr<std::vector<Revocation>> ListRevokedAccessTokens(WallTime now) = 0;
+};
+
+}  // namespace warden::core

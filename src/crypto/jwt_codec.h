@@ -1,0 +1,35 @@
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <string>
+#include <vector>
+
+#include "core/ports/access_token_codec.h"
+#include "crypto/signing_key.h"
+
+namespace warden::crypto {
+
+// Compact JWS access tokens (RFC 9068 profile: typ "at+jwt") signed by one active key and
+// verified by any of the trusted keys, chosen by `kid`; the key's own algorithm must equal the
+// header's `alg`, so "none" and algorithm substitution are refused.
+//
+// Immutable after construction; thread-safe.
+class JwtCodec final : public core::AccessTokenCodec {
+ public:
+  // `active` signs; `active` and `also_trusted` verify.
+  explicit JwtCodec(SigningKey active, std::vector<SigningKey> also_trusted = {});
+
+  absl::StatusOr<std::string> Sign(const core::AccessClaims& claims) const override;
+  absl::StatusOr<core::AccessClaims> Verify(absl::string_view token) const override;
+
+  const SigningKey& active_key() const { return active_; }
+
+ private:
+  const SigningKey* FindKey(absl::string_view kid) const;
+
+  SigningKey active_;
+  std::vector<SigningKey> trusted_;
+  std::string encoded_header_;  // the active key's header, precomputed
+};
+
+}  // namespace warden::crypto

@@ -1,0 +1,24 @@
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include "core/ports/random_source.h"
+
+namespace warden::crypto {
+
+// Initialises libsodium once. Returns false if it cannot (no entropy source): a fatal error.
+bool InitSodium();
+
+// Random bytes from libsodium (getrandom). Thread-safe.
+class SodiumRandomSource final : public core::RandomSource {
+ public:
+  std::string Bytes(size_t count) override;
+};
+
+// SHA-256, base64url-encoded. Refresh tokens carry 256 bits of entropy, so an unsalted fast hash
+// is enough to keep a stolen database from yielding usable tokens. Thread-safe.
+class Sha256TokenHasher final : public core::TokenHasher {
+ public:
+  std::string Hash(absl::string_view token) const override;
+};
+
+}  // namespace warden::crypto

@@ -1,0 +1,213 @@
+#include "storage/contract/store_contract.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/testing/status_matchers.h"
+
+namespace warden::storage {
+
+using std::chrono::seconds;
+
+core::User ContractUser(std::string name, std::string email) {
+  if (email.empty()) {
+    email = absl::StrCat(name, "@example.com");
+  }
+  return core::User{
+      .id = absl::StrCat("id-", name, "-", email),
+      .username = name,
+      .username_key = absl::AsciiStrToLower(name),
+      .email = email,
+      .email_key = absl::AsciiStrToLower(email),
+      .full_name = "Full Name",
+      .password_hash = "$hash$",
+      .roles = {"user", "admin"},
+      .created_at = kContractNow,
+  };
+}
+
+core::Session ContractSession(std::string id, std::string user_id) {
+  return core::Session{.id = id,
+                       .user_id = user_id,
+                       .created_at = kContractNow,
+                       .expires_at = kContractNow + std::chrono::hours(1),
+                       .revoked_at = std::nullopt};
+}
+
+void SessionContract::SetUp() {
+  StoreContract::SetUp();
+  ASSERT_THAT(users().Create(ContractUser("alice")), IsOk());
+  user_id_ = users().FindByUsernameKey("alice")->id;
+  ASSERT_THAT(sessions().CreateSession(ContractSession("s1", user_id_), "h1"), IsOk());
+}
+
+namespace {
+
+TEST_P(StoreContract, CreatedUserIsFoundByKeyAndId) {
+  const core::User alice = ContractUser("Alice");
+  ASSERT_THAT(users().Create(alice), IsOk());
+  absl::StatusOr<core::User> by_key = users().FindByUsernameKey("alice");
+  ASSERT_THAT(by_key, IsOk());
+  EXPECT_EQ(by_key->id, alice.id);
+  EXPECT_EQ(by_key->username, "Alice");
+  EXPECT_EQ(by_key->email, alice.email);
+  EXPECT_EQ(by_key->full_name, "Full Name");
+  EXPECT_EQ(by_key->password_hash, "$hash$");
+  EXPECT_EQ(by_key->roles, (std::vector<std::string>{"user", "admin"}));
+  EXPECT_EQ(by_key->created_at, kContractNow);
+  absl::StatusOr<core::User> by_id = users().FindById(alice.id);
+  ASSERT_THAT(by_id, IsOk());
+  EXPECT_EQ(by_id->username_key, "alice");
+}
+
+TEST_P(StoreContract, UnknownUserIsNotFound) {
+  EXPECT_THAT(users().FindByUsernameKey("nobody"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(users().FindById("nobody"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(users().UpdatePasswordHash("nobody", "x"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(StoreContract, CreateRejectsDuplicateUsernameIgnoringCase) {
+  ASSERT_THAT(users().Create(ContractUser("alice")), IsOk());
+  EXPECT_THAT(users().Create(ContractUser("ALICE", "other@example.com")),
+              StatusIs(absl::StatusCode::kAlreadyExists, "username"));
+}
+
+TEST_P(StoreContract, CreateRejectsDuplicateEmailIgnoringCase) {
+  ASSERT_THAT(users().Create(ContractUser("alice", "a@example.com")), IsOk());
+  EXPECT_THAT(users().Create(ContractUser("bob", "A@Example.com")),
+              StatusIs(absl::StatusCode::kAlreadyExists, "email"));
+}
+
+TEST_P(StoreContract, ExactlyOneOfConcurrentCreatesWins) {
+  constexpr int kThreads = 8;
+  std::atomic<int> ok{0};
+  std::atomic<int> exists{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      core::User user = ContractUser("racer", absl::StrCat("r", i, "@example.com"));
+      absl::Status s = users().Create(user);
+      if (s.ok()) {
+        ok.fetch_add(1);
+      } else if (s.code() == absl::StatusCode::kAlreadyExists) {
+        exists.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(exists.load(), kThreads - 1);
+}
+
+TEST_P(StoreContract, UpdatePasswordHashReplacesIt) {
+  const core::User alice = ContractUser("alice");
+  ASSERT_THAT(users().Create(alice), IsOk());
+  ASSERT_THAT(users().UpdatePasswordHash(alice.id, "$new$"), IsOk());
+  EXPECT_EQ(users().FindById(alice.id)->password_hash, "$new$");
+}
+
+TEST_P(StoreContract, PingAnswers) { EXPECT_THAT(users().Ping(), IsOk()); }
+
+TEST_P(SessionContract, RotateSpendsTokenAndMakesNextLive) {
+  absl::StatusOr<core::RotateResult> first = sessions().Rotate("h1", "h2", kContractNow, seconds(10));
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->outcome, core::RotateOutcome::kRotated);
+  EXPECT_EQ(first->session.id, "s1");
+  EXPECT_EQ(first->session.user_id, user_id_);
+  absl::StatusOr<core::RotateResult> second =
+      sessions().Rotate("h2", "h3", kContractNow + seconds(1), seconds(10));
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->outcome, core::RotateOutcome::kRotated);
+}
+
+TEST_P(SessionContract, UnknownTokenIsNotFound) {
+  EXPECT_EQ(sessions().Rotate("nope", "h2", kContractNow, seconds(10))->outcome,
+            core::RotateOutcome::kNotFound);
+}
+
+TEST_P(SessionContract, ReuseWithinGraceIsRefusedButKeepsSession) {
+  ASSERT_EQ(sessions().Rotate("h1", "h2", kContractNow, seconds(10))->outcome,
+            core::RotateOutcome::kRotated);
+  EXPECT_EQ(sessions().Rotate("h1", "hx", kContractNow + seconds(5), seconds(10))->outcome,
+            core::RotateOutcome::kReusedWithinGrace);
+  EXPECT_EQ(sessions().Rotate("h2", "h3", kContractNow + seconds(6), seconds(10))->outcome,
+            core::RotateOutcome::kRotated);
+}
+
+TEST_P(SessionContract, ReuseAfterGraceRevokesTheWholeFamily) {
+  ASSERT_EQ(sessions().Rotate("h1", "h2", kContractNow, seconds(10))->outcome,
+            core::RotateOutcome::kRotated);
+  absl::StatusOr<core::RotateResult> reuse =
+      sessions().Rotate("h1", "hx", kContractNow + seconds(11), seconds(10));
+  ASSERT_THAT(reuse, IsOk());
+  EXPECT_EQ(reuse->outcome, core::RotateOutcome::kReuseDetected);
+  EXPECT_TRUE(reuse->session.revoked_at.has_value());
+  // The live descendant dies with the family.
+  EXPECT_EQ(sessions().Rotate("h2", "h3", kContractNow + seconds(12), seconds(10))->outcome,
+            core::RotateOutcome::kRevoked);
+  absl::StatusOr<std::vector<core::Session>> revoked = sessions().ListSessionsRevokedSince(kContractNow);
+  ASSERT_THAT(revoked, IsOk());
+  ASSERT_EQ(revoked->size(), 1u);
+  EXPECT_EQ((*revoked)[0].id, "s1");
+}
+
+TEST_P(SessionContract, ExpiredSessionCannotRotate) {
+  EXPECT_EQ(sessions().Rotate("h1", "h2", kContractNow + std::chrono::hours(1), seconds(10))->outcome,
+            core::RotateOutcome::kExpired);
+}
+
+TEST_P(SessionContract, RevokedSessionCannotRotate) {
+  ASSERT_THAT(sessions().RevokeSession("s1", kContractNow), IsOk());
+  ASSERT_THAT(sessions().RevokeSession("s1", kContractNow + seconds(1)), IsOk());
+  EXPECT_EQ(sessions().Rotate("h1", "h2", kContractNow, seconds(10))->outcome,
+            core::RotateOutcome::kRevoked);
+  EXPECT_THAT(sessions().RevokeSession("unknown", kContractNow), StatusIs(absl::StatusCode::kNotFound));
+  absl::StatusOr<std::vector<core::Session>> revoked =
+      sessions().ListSessionsRevokedSince(kContractNow + seconds(1));
+  ASSERT_THAT(revoked, IsOk());
+  EXPECT_TRUE(revoked->empty()) << "first revocation time is kept";
+}
+
+TEST_P(SessionContract, ExactlyOneOfConcurrentRotationsWins) {
+  constexpr int kThreads = 8;
+  std::atomic<int> rotated{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      absl::StatusOr<core::RotateResult> r =
+          sessions().Rotate("h1", absl::StrCat("next", i), kContractNow, seconds(10));
+      if (r.ok() && r->outcome == core::RotateOutcome::kRotated) {
+        rotated.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(rotated.load(), 1);
+}
+
+TEST_P(SessionContract, RevokedAccessTokensAreListedUntilExpiry) {
+  ASSERT_THAT(sessions().RevokeAccessToken({.id = "jti-1", .expires_at = kContractNow + seconds(60)}),
+              IsOk());
+  ASSERT_THAT(sessions().RevokeAccessToken({.id = "jti-1", .expires_at = kContractNow + seconds(90)}),
+              IsOk());
+  absl::StatusOr<std::vector<core::Revocation>> live =
+      sessions().ListRevokedAccessTokens(kContractNow + seconds(61));
+  ASSERT_THAT(live, IsOk());
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].id, "jti-1");
+  EXPECT_TRUE(sessions().ListRevokedAccessTokens(kContractNow + seconds(91))->empty());
+}
+
+}  // namespace
+
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreContract);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SessionContract);
+
+}  // namespace warden::storage

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/ports/session_store.h"
+#include "core/ports/user_store.h"
+
+namespace warden::storage {
+
+// A backend under test: its stores, and whatever owns their connection.
+struct StoreSet {
+  std::shared_ptr<void> owner;
+  std::unique_ptr<core::UserStore> users;
+  std::unique_ptr<core::SessionStore> sessions;
+};
+
+struct StoreFactory {
+  std::string name;
+  std::function<StoreSet()> make;
+};
+
+inline void PrintTo(const StoreFactory& factory, std::ostream* os) { *os << factory.name; }
+
+inline std::string StoreFactoryName(const ::testing::TestParamInfo<StoreFactory>& info) {
+  return info.param.name;
+}
+
+// The behaviour every UserStore and SessionStore must show, written once and instantiated per
+// backend with INSTANTIATE_TEST_SUITE_P(Backend, StoreContract, ...).
+class StoreContract : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override { stores_ = GetParam().make(); }
+  core::UserStore& users() { return *stores_.users; }
+  core::SessionStore& sessions() { return *stores_.sessions; }
+
+ private:
+  StoreSet stores_;
+};
+
+inline const core::WallTime kContractNow = core::WallTime(std::chrono::seconds(1'800'000'000));
+core::User ContractUser(std::string name, std::string email = "");
+core::Session ContractSession(std::string id, std::string user_id);
+
+// StoreContract with user "alice" and her session "s1" (refresh hash "h1") in place.
+class SessionContract : public StoreContract {
+ protected:
+  void SetUp() override;
+  std::string user_id_;
+};
+
+}  // namespace warden::storage

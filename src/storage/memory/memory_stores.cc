@@ -1,0 +1,134 @@
+#include "storage/memory/memory_stores.h"
+
+namespace warden::storage {
+
+absl::Status InMemoryUserStore::Create(const core::User& user) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (id_by_username_.contains(user.username_key)) {
+    return absl::AlreadyExistsError("username: already taken");
+  }
+  if (id_by_email_.contains(user.email_key)) {
+    return absl::AlreadyExistsError("email: already registered");
+  }
+  if (by_id_.contains(user.id)) {
+    return absl::AlreadyExistsError("id: already used");
+  }
+  by_id_.emplace(user.id, user);
+  id_by_username_.emplace(user.username_key, user.id);
+  id_by_email_.emplace(user.email_key, user.id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<core::User> InMemoryUserStore::FindByUsernameKey(absl::string_view username_key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto id = id_by_username_.find(username_key);
+  if (id == id_by_username_.end()) {
+    return absl::NotFoundError("no such user");
+  }
+  return by_id_.at(id->second);
+}
+
+absl::StatusOr<core::User> InMemoryUserStore::FindById(absl::string_view id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) {
+    return absl::NotFoundError("no such user");
+  }
+  return it->second;
+}
+
+absl::Status InMemoryUserStore::UpdatePasswordHash(absl::string_view id,
+                                                   absl::string_view password_hash) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) {
+    return absl::NotFoundError("no such user");
+  }
+  it->second.password_hash = std::string(password_hash);
+  return absl::OkStatus();
+}
+
+absl::Status InMemorySessionStore::CreateSession(const core::Session& session,
+                                                 absl::string_view refresh_hash) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (sessions_.contains(session.id) || refresh_.contains(refresh_hash)) {
+    return absl::AlreadyExistsError("session exists");
+  }
+  sessions_.emplace(session.id, session);
+  refresh_.emplace(std::string(refresh_hash), RefreshRecord{session.id, std::nullopt});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<core::RotateResult> InMemorySessionStore::Rotate(absl::string_view presented_hash,
+                                                                absl::string_view next_hash,
+                                                                core::WallTime now,
+                                                                std::chrono::seconds grace) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto token = refresh_.find(presented_hash);
+  if (token == refresh_.end()) {
+    return core::RotateResult{.outcome = core::RotateOutcome::kNotFound};
+  }
+  core::Session& session = sessions_.at(token->second.session_id);
+  core::RotateResult result{.outcome = core::RotateOutcome::kRotated, .session = session};
+  if (session.revoked_at.has_value()) {
+    result.outcome = core::RotateOutcome::kRevoked;
+  } else if (now >= session.expires_at) {
+    result.outcome = core::RotateOutcome::kExpired;
+  } else if (token->second.spent_at.has_value()) {
+    if (now - *token->second.spent_at <= grace) {
+      result.outcome = core::RotateOutcome::kReusedWithinGrace;
+    } else {
+      session.revoked_at = now;
+      result.session = session;
+      result.outcome = core::RotateOutcome::kReuseDetected;
+    }
+  } else {
+    token->second.spent_at = now;
+    refresh_.emplace(std::string(next_hash), RefreshRecord{session.id, std::nullopt});
+  }
+  return result;
+}
+
+absl::Status InMemorySessionStore::RevokeSession(absl::string_view id, core::WallTime now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) {
+    return absl::NotFoundError("no such session");
+  }
+  if (!it->second.revoked_at.has_value()) {
+    it->second.revoked_at = now;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InMemorySessionStore::RevokeAccessToken(const core::Revocation& revocation) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  revoked_tokens_.insert_or_assign(revocation.id, revocation.expires_at);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<core::Session>> InMemorySessionStore::ListSessionsRevokedSince(
+    core::WallTime since) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<core::Session> out;
+  for (const auto& [id, session] : sessions_) {
+    if (session.revoked_at.has_value() && *session.revoked_at >= since) {
+      out.push_back(session);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<core::Revocation>> InMemorySessionStore::ListRevokedAccessTokens(
+    core::WallTime now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<core::Revocation> out;
+  for (const auto& [id, expires_at] : revoked_tokens_) {
+    if (expires_at > now) {
+      out.push_back(core::Revocation{.id = id, .expires_at = expires_at});
+    }
+  }
+  return out;
+}
+
+}  // namespace warden::storage

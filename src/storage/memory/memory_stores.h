@@ -1,0 +1,54 @@
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/container/flat_hash_map.h"
+#include "core/ports/session_store.h"
+#include "core/ports/user_store.h"
+
+namespace warden::storage {
+
+// Users kept in process memory: for tests and throwaway runs. Thread-safe (one mutex).
+class InMemoryUserStore final : public core::UserStore {
+ public:
+  absl::Status Create(const core::User& user) override;
+  absl::StatusOr<core::User> FindByUsernameKey(absl::string_view username_key) override;
+  absl::StatusOr<core::User> FindById(absl::string_view id) override;
+  absl::Status UpdatePasswordHash(absl::string_view id, absl::string_view password_hash) override;
+  absl::Status Ping() override { return absl::OkStatus(); }
+
+ private:
+  std::mutex mutex_;
+  absl::flat_hash_map<std::string, core::User> by_id_;
+  absl::flat_hash_map<std::string, std::string> id_by_username_;
+  absl::flat_hash_map<std::string, std::string> id_by_email_;
+};
+
+// Sessions and revocations kept in process memory. Thread-safe (one mutex).
+class InMemorySessionStore final : public core::SessionStore {
+ public:
+  absl::Status CreateSession(const core::Session& session, absl::string_view refresh_hash) override;
+  absl::StatusOr<core::RotateResult> Rotate(absl::string_view presented_hash,
+                                            absl::string_view next_hash, core::WallTime now,
+                                            std::chrono::seconds grace) override;
+  absl::Status RevokeSession(absl::string_view id, core::WallTime now) override;
+  absl::Status RevokeAccessToken(const core::Revocation& revocation) override;
+  absl::StatusOr<std::vector<core::Session>> ListSessionsRevokedSince(
+      core::WallTime since) override;
+  absl::StatusOr<std::vector<core::Revocation>> ListRevokedAccessTokens(
+      core::WallTime now) override;
+
+ private:
+  struct RefreshRecord {
+    std::string session_id;
+    std::optional<core::WallTime> spent_at;
+  };
+  std::mutex mutex_;
+  absl::flat_hash_map<std::string, core::Session> sessions_;
+  absl::flat_hash_map<std::string, RefreshRecord> refresh_;
+  absl::flat_hash_map<std::string, core::WallTime> revoked_tokens_;
+};
+
+}  // namespace warden::storage

@@ -1,0 +1,356 @@
+#include "storage/sqlite/sqlite_stores.h"
+
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace warden::storage {
+namespace {
+
+using Statement = std::unique_ptr<SqliteStatement>;
+
+int64_t ToMicros(core::WallTime t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+core::WallTime FromMicros(int64_t us) {
+  return core::WallTime(std::chrono::duration_cast<core::WallTime::duration>(
+      std::chrono::microseconds(us)));
+}
+
+constexpr absl::string_view kUserColumns =
+    "id, username, username_key, email, email_key, full_name, password_hash, roles, "
+    "created_at_us";
+
+core::User ReadUser(const SqliteStatement& row) {
+  core::User user{
+      .id = row.Text(0),
+      .username = row.Text(1),
+      .username_key = row.Text(2),
+      .email = row.Text(3),
+      .email_key = row.Text(4),
+      .full_name = row.Text(5),
+      .password_hash = row.Text(6),
+      .roles = {},
+      .created_at = FromMicros(row.Int(8)),
+  };
+  const std::string roles = row.Text(7);
+  if (!roles.empty()) {
+    user.roles = absl::StrSplit(roles, ',');
+  }
+  return user;
+}
+
+core::Session ReadSession(const SqliteStatement& row) {
+  core::Session session{
+      .id = row.Text(0),
+      .user_id = row.Text(1),
+      .created_at = FromMicros(row.Int(2)),
+      .expires_at = FromMicros(row.Int(3)),
+      .revoked_at = std::nullopt,
+  };
+  if (!row.IsNull(4)) {
+    session.revoked_at = FromMicros(row.Int(4));
+  }
+  return session;
+}
+
+constexpr absl::string_view kSessionColumns =
+    "id, user_id, created_at_us, expires_at_us, revoked_at_us";
+
+}  // namespace
+
+absl::Status SqliteUserStore::Create(const core::User& user) {
+  static const std::string sql =
+      absl::StrCat("INSERT INTO users (", kUserColumns, ") VALUES (?,?,?,?,?,?,?,?,?)");
+  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> insert = db.Prepare(sql);
+    if (!insert.ok()) {
+      return insert.status();
+    }
+    (*insert)
+        ->Bind(1, user.id)
+        .Bind(2, user.username)
+        .Bind(3, user.username_key)
+        .Bind(4, user.email)
+        .Bind(5, user.email_key)
+        .Bind(6, user.full_name)
+        .Bind(7, user.password_hash)
+        .Bind(8, absl::StrJoin(user.roles, ","))
+        .Bind(9, ToMicros(user.created_at));
+    return (*insert)->Run();
+  });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    if (status.message().find("users.email_key") != absl::string_view::npos) {
+      return absl::AlreadyExistsError("email: already registered");
+    }
+    if (status.message().find("users.username_key") != absl::string_view::npos) {
+      return absl::AlreadyExistsError("username: already taken");
+    }
+    return absl::AlreadyExistsError("id: already used");
+  }
+  return status;
+}
+
+absl::StatusOr<core::User> SqliteUserStore::FindBy(absl::string_view sql, absl::string_view key) {
+  absl::StatusOr<core::User> found = absl::NotFoundError("no such user");
+  absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare(sql);
+    if (!select.ok()) {
+      return select.status();
+    }
+    (*select)->Bind(1, key);
+    absl::StatusOr<bool> row = (*select)->Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    if (*row) {
+      found = ReadUser(**select);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return found;
+}
+
+absl::StatusOr<core::User> SqliteUserStore::FindByUsernameKey(absl::string_view username_key) {
+  static const std::string sql =
+      absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE username_key = ?");
+  return FindBy(sql, username_key);
+}
+
+absl::StatusOr<core::User> SqliteUserStore::FindById(absl::string_view id) {
+  static const std::string sql = absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE id = ?");
+  return FindBy(sql, id);
+}
+
+absl::Status SqliteUserStore::UpdatePasswordHash(absl::string_view id,
+                                                 absl::string_view password_hash) {
+  bool updated = false;
+  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> update =
+        db.Prepare("UPDATE users SET password_hash = ? WHERE id = ? RETURNING id");
+    if (!update.ok()) {
+      return update.status();
+    }
+    (*update)->Bind(1, password_hash).Bind(2, id);
+    absl::StatusOr<bool> row = (*update)->Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    updated = *row;
+    return absl::OkStatus();
+  });
+  if (status.ok() && !updated) {
+    return absl::NotFoundError("no such user");
+  }
+  return status;
+}
+
+absl::Status SqliteUserStore::Ping() {
+  return db_.WithConnection(false, [](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare("SELECT count(*) FROM users WHERE 0");
+    if (!select.ok()) {
+      return select.status();
+    }
+    return (*select)->Run();
+  });
+}
+
+absl::Status SqliteSessionStore::CreateSession(const core::Session& session,
+                                               absl::string_view refresh_hash) {
+  return db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> insert = db.Prepare(
+        "INSERT INTO sessions (id, user_id, created_at_us, expires_at_us) VALUES (?,?,?,?)");
+    if (!insert.ok()) {
+      return insert.status();
+    }
+    (*insert)
+        ->Bind(1, session.id)
+        .Bind(2, session.user_id)
+        .Bind(3, ToMicros(session.created_at))
+        .Bind(4, ToMicros(session.expires_at));
+    if (absl::Status s = (*insert)->Run(); !s.ok()) {
+      return s;
+    }
+    insert->reset();
+    absl::StatusOr<Statement> token =
+        db.Prepare("INSERT INTO refresh_tokens (hash, session_id) VALUES (?,?)");
+    if (!token.ok()) {
+      return token.status();
+    }
+    (*token)->Bind(1, refresh_hash).Bind(2, session.id);
+    return (*token)->Run();
+  });
+}
+
+absl::StatusOr<core::RotateResult> SqliteSessionStore::Rotate(absl::string_view presented_hash,
+                                                              absl::string_view next_hash,
+                                                              core::WallTime now,
+                                                              std::chrono::seconds grace) {
+  static const std::string select_sql = absl::StrCat(
+      "SELECT s.id, s.user_id, s.created_at_us, s.expires_at_us, s.revoked_at_us, t.spent_at_us "
+      "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.hash = ?");
+  core::RotateResult result;
+  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare(select_sql);
+    if (!select.ok()) {
+      return select.status();
+    }
+    (*select)->Bind(1, presented_hash);
+    absl::StatusOr<bool> row = (*select)->Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    if (!*row) {
+      result.outcome = core::RotateOutcome::kNotFound;
+      return absl::OkStatus();
+    }
+    result.session = ReadSession(**select);
+    std::optional<core::WallTime> spent_at;
+    if (!(*select)->IsNull(5)) {
+      spent_at = FromMicros((*select)->Int(5));
+    }
+    select->reset();
+
+    if (result.session.revoked_at.has_value()) {
+      result.outcome = core::RotateOutcome::kRevoked;
+      return absl::OkStatus();
+    }
+    if (now >= result.session.expires_at) {
+      result.outcome = core::RotateOutcome::kExpired;
+      return absl::OkStatus();
+    }
+    if (spent_at.has_value()) {
+      if (now - *spent_at <= grace) {
+        result.outcome = core::RotateOutcome::kReusedWithinGrace;
+        return absl::OkStatus();
+      }
+      absl::StatusOr<Statement> revoke =
+          db.Prepare("UPDATE sessions SET revoked_at_us = ? WHERE id = ?");
+      if (!revoke.ok()) {
+        return revoke.status();
+      }
+      (*revoke)->Bind(1, ToMicros(now)).Bind(2, result.session.id);
+      result.session.revoked_at = now;
+      result.outcome = core::RotateOutcome::kReuseDetected;
+      return (*revoke)->Run();
+    }
+    absl::StatusOr<Statement> spend =
+        db.Prepare("UPDATE refresh_tokens SET spent_at_us = ? WHERE hash = ?");
+    if (!spend.ok()) {
+      return spend.status();
+    }
+    (*spend)->Bind(1, ToMicros(now)).Bind(2, presented_hash);
+    if (absl::Status s = (*spend)->Run(); !s.ok()) {
+      return s;
+    }
+    spend->reset();
+    absl::StatusOr<Statement> insert =
+        db.Prepare("INSERT INTO refresh_tokens (hash, session_id) VALUES (?,?)");
+    if (!insert.ok()) {
+      return insert.status();
+    }
+    (*insert)->Bind(1, next_hash).Bind(2, result.session.id);
+    result.outcome = core::RotateOutcome::kRotated;
+    return (*insert)->Run();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return result;
+}
+
+absl::Status SqliteSessionStore::RevokeSession(absl::string_view id, core::WallTime now) {
+  bool found = false;
+  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> update = db.Prepare(
+        "UPDATE sessions SET revoked_at_us = coalesce(revoked_at_us, ?) WHERE id = ? RETURNING id");
+    if (!update.ok()) {
+      return update.status();
+    }
+    (*update)->Bind(1, ToMicros(now)).Bind(2, id);
+    absl::StatusOr<bool> row = (*update)->Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    found = *row;
+    return absl::OkStatus();
+  });
+  if (status.ok() && !found) {
+    return absl::NotFoundError("no such session");
+  }
+  return status;
+}
+
+absl::Status SqliteSessionStore::RevokeAccessToken(const core::Revocation& revocation) {
+  return db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> insert = db.Prepare(
+        "INSERT INTO revoked_access_tokens (jti, expires_at_us) VALUES (?,?) "
+        "ON CONFLICT (jti) DO UPDATE SET expires_at_us = excluded.expires_at_us");
+    if (!insert.ok()) {
+      return insert.status();
+    }
+    (*insert)->Bind(1, revocation.id).Bind(2, ToMicros(revocation.expires_at));
+    return (*insert)->Run();
+  });
+}
+
+absl::StatusOr<std::vector<core::Session>> SqliteSessionStore::ListSessionsRevokedSince(
+    core::WallTime since) {
+  static const std::string sql = absl::StrCat("SELECT ", kSessionColumns,
+                                              " FROM sessions WHERE revoked_at_us >= ?");
+  std::vector<core::Session> out;
+  absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare(sql);
+    if (!select.ok()) {
+      return select.status();
+    }
+    (*select)->Bind(1, ToMicros(since));
+    for (;;) {
+      absl::StatusOr<bool> row = (*select)->Step();
+      if (!row.ok()) {
+        return row.status();
+      }
+      if (!*row) {
+        return absl::OkStatus();
+      }
+      out.push_back(ReadSession(**select));
+    }
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<core::Revocation>> SqliteSessionStore::ListRevokedAccessTokens(
+    core::WallTime now) {
+  std::vector<core::Revocation> out;
+  absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select =
+        db.Prepare("SELECT jti, expires_at_us FROM revoked_access_tokens WHERE expires_at_us > ?");
+    if (!select.ok()) {
+      return select.status();
+    }
+    (*select)->Bind(1, ToMicros(now));
+    for (;;) {
+      absl::StatusOr<bool> row = (*select)->Step();
+      if (!row.ok()) {
+        return row.status();
+      }
+      if (!*row) {
+        return absl::OkStatus();
+      }
+      out.push_back(core::Revocation{.id = (*select)->Text(0),
+                                     .expires_at = FromMicros((*select)->Int(1))});
+    }
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+}  // namespace warden::storage

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include "core/ports/session_store.h"
+#include "core/ports/user_store.h"
+#include "storage/sqlite/sqlite_database.h"
+
+namespace warden::storage {
+
+// Users in an SQLite database. Thread-safe. Keeps a reference to `db`.
+class SqliteUserStore final : public core::UserStore {
+ public:
+  explicit SqliteUserStore(SqliteDatabase& db) : db_(db) {}
+  absl::Status Create(const core::User& user) override;
+  absl::StatusOr<core::User> FindByUsernameKey(absl::string_view username_key) override;
+  absl::StatusOr<core::User> FindById(absl::string_view id) override;
+  absl::Status UpdatePasswordHash(absl::string_view id, absl::string_view password_hash) override;
+  absl::Status Ping() override;
+
+ private:
+  absl::StatusOr<core::User> FindBy(absl::string_view sql, absl::string_view key);
+  SqliteDatabase& db_;
+};
+
+// Sessions, refresh-token hashes and revocations in an SQLite database. Thread-safe. Keeps a
+// reference to `db`.
+class SqliteSessionStore final : public core::SessionStore {
+ public:
+  explicit SqliteSessionStore(SqliteDatabase& db) : db_(db) {}
+  absl::Status CreateSession(const core::Session& session, absl::string_view refresh_hash) override;
+  absl::StatusOr<core::RotateResult> Rotate(absl::string_view presented_hash,
+                                            absl::string_view next_hash, core::WallTime now,
+                                            std::chrono::seconds grace) override;
+  absl::Status RevokeSession(absl::string_view id, core::WallTime now) override;
+  absl::Status RevokeAccessToken(const core::Revocation& revocation) override;
+  absl::StatusOr<std::vector<core::Session>> ListSessionsRevokedSince(
+      core::WallTime since) override;
+  absl::StatusOr<std::vector<core::Revocation>> ListRevokedAccessTokens(
+      core::WallTime now) override;
+
+ private:
+  SqliteDatabase& db_;
+};
+
+}  // namespace warden::storage
