@@ -1,0 +1,83 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/worker_pool.h"
+#include "config/server_config.h"
+#include "core/auth_service.h"
+#include "core/revocation_list.h"
+#include "crypto/argon2id_hasher.h"
+#include "crypto/jwt_codec.h"
+#include "crypto/sodium_primitives.h"
+#include "server/auth_grpc_service.h"
+#include "server/health_service.h"
+#include "storage/sqlite/sqlite_stores.h"
+
+namespace warden::app {
+
+// The composition root: the only place that constructs concrete stores, hashers, codecs and
+// services, wires them together and starts the gRPC server.
+//
+// Thread-safe. Shutdown() may be called from any thread, once or more.
+class WardenServer {
+ public:
+  // Builds everything from `config` and starts listening. Errors name what failed (key file,
+  // database, address) and are meant for an operator.
+  static absl::StatusOr<std::unique_ptr<WardenServer>> Start(const config::ServerConfig& config);
+  ~WardenServer();
+
+  // The port actually bound (useful with port 0).
+  int port() const { return port_; }
+  server::HealthService& health() { return health_; }
+  core::AuthService& auth() { return *auth_; }
+  const crypto::SigningKey& signing_key() const { return codec_->active_key(); }
+
+  // Drains: health NOT_SERVING, Watch streams end, in-flight calls get until `deadline`, then
+  // the rest are cancelled. Idempotent.
+  void Shutdown(std::chrono::system_clock::time_point deadline);
+  // Blocks until the server has shut down.
+  void Wait();
+
+ private:
+  explicit WardenServer(const config::ServerConfig& config);
+  absl::Status Build();
+  void ProbeLoop();
+
+  const config::ServerConfig config_;
+  SystemClock clock_;
+  crypto::SodiumRandomSource random_;
+  crypto::Sha256TokenHasher token_hasher_;
+  std::unique_ptr<crypto::Argon2idPasswordHasher> hasher_;
+  std::unique_ptr<crypto::JwtCodec> codec_;
+  std::unique_ptr<storage::SqliteDatabase> database_;
+  std::unique_ptr<storage::SqliteUserStore> users_;
+  std::unique_ptr<storage::SqliteSessionStore> sessions_;
+  core::RevocationList revocations_;
+  std::unique_ptr<core::AuthService> auth_;
+  std::unique_ptr<WorkerPool> hash_pool_;
+  std::unique_ptr<WorkerPool> io_pool_;
+  std::unique_ptr<server::AuthGrpcService> auth_service_;
+  server::HealthService health_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+
+  std::mutex mutex_;
+  std::condition_variable stop_probe_;
+  bool stopping_ = false;
+  std::once_flag shutdown_once_;
+  std::thread prober_;
+};
+
+// Runs wardend until SIGTERM or SIGINT, then drains within config.drain. Returns the exit code.
+int RunServer(const config::ServerConfig& config);
+
+}  // namespace warden::app

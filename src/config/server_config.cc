@@ -1,0 +1,403 @@
+#include "config/server_config.h"
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "config/server_config.pb.h"
+#include "google/protobuf/util/json_util.h"
+
+extern char** environ;
+
+namespace warden::config {
+namespace {
+
+using Proto = ::warden::config::v1::ServerConfig;
+using Setter = std::function<std::optional<std::string>(Proto&, const std::string&)>;
+
+// One setting settable by flag and environment; the JSON file uses the proto's field names.
+struct Setting {
+  const char* flag;
+  const char* env;
+  const char* help;
+  bool is_bool;
+  Setter set;
+};
+
+std::optional<std::string> ParseUint(const std::string& value, uint32_t& out) {
+  if (!absl::SimpleAtoi(value, &out)) {
+    return "must be a non-negative integer";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ParseBool(const std::string& value, bool& out) {
+  if (value == "true" || value == "1" || value == "yes" || value.empty()) {
+    out = true;
+  } else if (value == "false" || value == "0" || value == "no") {
+    out = false;
+  } else {
+    return "must be true or false";
+  }
+  return std::nullopt;
+}
+
+#define WARDEN_STRING(path) [](Proto& p, const std::string& v) -> std::optional<std::string> { \
+    p.path(v);                                                                               \
+    return std::nullopt;                                                                     \
+  }
+#define WARDEN_UINT(path) [](Proto& p, const std::string& v) -> std::optional<std::string> { \
+    uint32_t n = 0;                                                                        \
+    if (auto e = ParseUint(v, n)) {                                                         \
+      return e;                                                                            \
+    }                                                                                      \
+    p.path(n);                                                                             \
+    return std::nullopt;                                                                   \
+  }
+
+const std::vector<Setting>& Settings() {
+  static const auto* settings = new std::vector<Setting>{
+      {"listen", "WARDEN_LISTEN", "gRPC address HOST:PORT (default 127.0.0.1:50051)", false,
+       WARDEN_STRING(set_listen)},
+      {"data-dir", "WARDEN_DATA_DIR", "directory for the SQLite database and dev keys (./data)",
+       false, WARDEN_STRING(set_data_dir)},
+      {"dev", "WARDEN_DEV", "development mode: generate missing keys under --data-dir", true,
+       [](Proto& p, const std::string& v) -> std::optional<std::string> {
+         bool b = false;
+         if (auto e = ParseBool(v, b)) {
+           return e;
+         }
+         p.set_dev(b);
+         return std::nullopt;
+       }},
+      {"log-level", "WARDEN_LOG_LEVEL", "trace, debug, info, warn, error or off (info)", false,
+       WARDEN_STRING(set_log_level)},
+      {"drain-seconds", "WARDEN_DRAIN_SECONDS", "graceful shutdown budget in seconds (10)", false,
+       WARDEN_UINT(set_drain_seconds)},
+      {"issuer", "WARDEN_ISSUER", "token issuer, claim iss (warden)", false,
+       WARDEN_STRING(mutable_token()->set_issuer)},
+      {"audience", "WARDEN_AUDIENCE", "token audience, claim aud (warden)", false,
+       WARDEN_STRING(mutable_token()->set_audience)},
+      {"access-ttl-seconds", "WARDEN_ACCESS_TTL_SECONDS", "access token lifetime (900)", false,
+       WARDEN_UINT(mutable_token()->set_access_ttl_seconds)},
+      {"refresh-ttl-seconds", "WARDEN_REFRESH_TTL_SECONDS", "session lifetime (604800)", false,
+       WARDEN_UINT(mutable_token()->set_refresh_ttl_seconds)},
+      {"refresh-reuse-grace-seconds", "WARDEN_REFRESH_REUSE_GRACE_SECONDS",
+       "window in which a spent refresh token is refused without revoking its session (10)",
+       false, WARDEN_UINT(mutable_token()->set_refresh_reuse_grace_seconds)},
+      {"leeway-seconds", "WARDEN_LEEWAY_SECONDS", "clock skew allowed on exp/nbf/iat (30)", false,
+       WARDEN_UINT(mutable_token()->set_leeway_seconds)},
+      {"jwt-algorithm", "WARDEN_JWT_ALGORITHM", "ES256 (default), EdDSA or HS256", false,
+       WARDEN_STRING(mutable_token()->set_algorithm)},
+      {"signing-key-file", "WARDEN_SIGNING_KEY_FILE", "PEM private key (EC P-256 or Ed25519)",
+       false, WARDEN_STRING(mutable_token()->set_signing_key_file)},
+      {"hs256-secret-file", "WARDEN_HS256_SECRET_FILE",
+       "file holding the HS256 secret (also JWT_SECRET_KEY_FILE)", false,
+       WARDEN_STRING(mutable_token()->set_hs256_secret_file)},
+      {"sqlite-path", "WARDEN_SQLITE_PATH", "SQLite database file (<data-dir>/warden.db)", false,
+       WARDEN_STRING(mutable_storage()->set_sqlite_path)},
+      {"hash-threads", "WARDEN_HASH_THREADS", "password hashing threads (one per core)", false,
+       WARDEN_UINT(mutable_workers()->set_hash_threads)},
+      {"hash-queue", "WARDEN_HASH_QUEUE", "queued hashing jobs before RESOURCE_EXHAUSTED (64)",
+       false, WARDEN_UINT(mutable_workers()->set_hash_queue)},
+      {"io-threads", "WARDEN_IO_THREADS", "store I/O threads (4)", false,
+       WARDEN_UINT(mutable_workers()->set_io_threads)},
+      {"io-queue", "WARDEN_IO_QUEUE", "queued store jobs before RESOURCE_EXHAUSTED (1024)", false,
+       WARDEN_UINT(mutable_workers()->set_io_queue)},
+  };
+  return *settings;
+}
+
+#undef WARDEN_STRING
+#undef WARDEN_UINT
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+bool ValidListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return false;
+  }
+  uint32_t port = 0;
+  return absl::SimpleAtoi(listen.substr(colon + 1), &port) && port <= 65535;
+}
+
+std::string TrimTrailingNewlines(std::string value) {
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {
+    value.pop_back();
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string ServerUsage() {
+  std::string out =
+      "usage: wardend [flags]\n\n"
+      "Every flag may also be set by its environment variable, or in the JSON file named by\n"
+      "--config (WARDEN_CONFIG). Precedence: flag > environment > file > default.\n\n"
+      "  --config FILE  (WARDEN_CONFIG)\n      JSON configuration file (schema: "
+      "proto/config/server_config.proto)\n";
+  for (const Setting& s : Settings()) {
+    absl::StrAppend(&out, "  --", s.flag, s.is_bool ? "" : " VALUE", "  (", s.env, ")\n      ",
+                    s.help, "\n");
+  }
+  absl::StrAppend(&out,
+                  "\nSecrets: JWT_SECRET_KEY or WARDEN_HS256_SECRET (environment only) select "
+                  "HS256 with that secret.\n");
+  return out;
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string entry(*e);
+    const size_t eq = entry.find('=');
+    if (eq != std::string::npos) {
+      env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+    }
+  }
+  return env;
+}
+
+absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
+  std::vector<std::string> problems;
+  auto env = [&](const char* name) -> std::optional<std::string> {
+    auto it = sources.environment.find(name);
+    if (it == sources.environment.end()) {
+      return std::nullopt;
+    }
+    return it->second;
+  };
+
+  // Flags.
+  Proto from_flags;
+  std::optional<std::string> config_path = env("WARDEN_CONFIG");
+  for (size_t i = 0; i < sources.args.size(); ++i) {
+    const std::string& arg = sources.args[i];
+    if (arg == "--help" || arg == "-h") {
+      return absl::CancelledError(ServerUsage());
+    }
+    if (!absl::StartsWith(arg, "--")) {
+      problems.push_back(absl::StrCat("unexpected argument '", arg, "'"));
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (const size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (name == "config") {
+      if (!value.has_value() && i + 1 < sources.args.size()) {
+        value = sources.args[++i];
+      }
+      if (!value.has_value() || value->empty()) {
+        problems.push_back("--config: needs a file path");
+      } else {
+        config_path = value;
+      }
+      continue;
+    }
+    const Setting* setting = nullptr;
+    for (const Setting& s : Settings()) {
+      if (name == s.flag) {
+        setting = &s;
+      }
+    }
+    if (setting == nullptr) {
+      problems.push_back(absl::StrCat("unknown flag --", name));
+      continue;
+    }
+    if (!value.has_value()) {
+      if (setting->is_bool) {
+        value = "true";
+      } else if (i + 1 < sources.args.size()) {
+        value = sources.args[++i];
+      } else {
+        problems.push_back(absl::StrCat("--", name, ": needs a value"));
+        continue;
+      }
+    }
+    if (auto error = setting->set(from_flags, *value)) {
+      problems.push_back(absl::StrCat("--", name, ": ", *error));
+    }
+  }
+
+  // Environment.
+  Proto from_env;
+  for (const Setting& s : Settings()) {
+    if (std::optional<std::string> value = env(s.env)) {
+      if (auto error = s.set(from_env, *value)) {
+        problems.push_back(absl::StrCat(s.env, ": ", *error));
+      }
+    }
+  }
+
+  // File.
+  Proto merged;
+  if (config_path.has_value()) {
+    std::optional<std::string> text = ReadFile(*config_path);
+    if (!text.has_value()) {
+      problems.push_back(absl::StrCat("config file ", *config_path, ": cannot be read"));
+    } else {
+      google::protobuf::util::JsonParseOptions options;
+      options.ignore_unknown_fields = false;
+      auto parsed = google::protobuf::util::JsonStringToMessage(*text, &merged, options);
+      if (!parsed.ok()) {
+        problems.push_back(absl::StrCat("config file ", *config_path, ": ",
+                                        std::string(parsed.message())));
+      }
+    }
+  }
+  merged.MergeFrom(from_env);
+  merged.MergeFrom(from_flags);
+
+  ServerConfig config;
+  if (merged.has_listen()) {
+    config.listen = merged.listen();
+  }
+  if (!ValidListen(config.listen)) {
+    problems.push_back(absl::StrCat("listen: '", config.listen, "' is not HOST:PORT"));
+  }
+  if (merged.has_data_dir()) {
+    config.data_dir = merged.data_dir();
+  }
+  if (config.data_dir.empty()) {
+    problems.push_back("data_dir: must not be empty");
+  }
+  config.dev = merged.has_dev() && merged.dev();
+  if (merged.has_log_level()) {
+    config.log_level = merged.log_level();
+  }
+  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn",
+                                                   "error", "critical", "off"};
+  if (std::find(kLevels.begin(), kLevels.end(), config.log_level) == kLevels.end()) {
+    problems.push_back(absl::StrCat("log_level: '", config.log_level, "' is not one of ",
+                                    absl::StrJoin(kLevels, ", ")));
+  }
+  if (merged.has_drain_seconds()) {
+    config.drain = std::chrono::seconds(merged.drain_seconds());
+    if (merged.drain_seconds() == 0 || merged.drain_seconds() > 600) {
+      problems.push_back("drain_seconds: must be 1..600");
+    }
+  }
+  config.sqlite_path = merged.storage().has_sqlite_path() ? merged.storage().sqlite_path()
+                                                          : config.data_dir + "/warden.db";
+
+  const auto& token = merged.token();
+  auto seconds_setting = [&](bool has, uint32_t value, const char* name,
+                             std::chrono::seconds& out, bool allow_zero) {
+    if (!has) {
+      return;
+    }
+    if (value == 0 && !allow_zero) {
+      problems.push_back(absl::StrCat("token.", name, ": must be > 0"));
+      return;
+    }
+    out = std::chrono::seconds(value);
+  };
+  if (token.has_issuer()) {
+    config.auth.issuer = token.issuer();
+  }
+  if (token.has_audience()) {
+    config.auth.audience = token.audience();
+  }
+  if (config.auth.issuer.empty()) {
+    problems.push_back("token.issuer: must not be empty");
+  }
+  if (config.auth.audience.empty()) {
+    problems.push_back("token.audience: must not be empty");
+  }
+  seconds_setting(token.has_access_ttl_seconds(), token.access_ttl_seconds(),
+                  "access_ttl_seconds", config.auth.access_ttl, false);
+  seconds_setting(token.has_refresh_ttl_seconds(), token.refresh_ttl_seconds(),
+                  "refresh_ttl_seconds", config.auth.refresh_ttl, false);
+  seconds_setting(token.has_refresh_reuse_grace_seconds(), token.refresh_reuse_grace_seconds(),
+                  "refresh_reuse_grace_seconds", config.auth.refresh_reuse_grace, true);
+  seconds_setting(token.has_leeway_seconds(), token.leeway_seconds(), "leeway_seconds",
+                  config.auth.leeway, true);
+  if (config.auth.leeway > std::chrono::minutes(5)) {
+    problems.push_back("token.leeway_seconds: must be at most 300");
+  }
+
+  // Signing: JWT_SECRET_KEY (the seed's variable) selects HS256.
+  std::optional<std::string> secret = env("WARDEN_HS256_SECRET");
+  if (!secret.has_value()) {
+    secret = env("JWT_SECRET_KEY");
+  }
+  std::optional<std::string> secret_file =
+      token.has_hs256_secret_file() ? std::optional(token.hs256_secret_file())
+                                    : env("JWT_SECRET_KEY_FILE");
+  if (secret_file.has_value()) {
+    if (std::optional<std::string> text = ReadFile(*secret_file)) {
+      secret = TrimTrailingNewlines(*text);
+    } else {
+      problems.push_back(absl::StrCat("hs256_secret_file: cannot read ", *secret_file));
+    }
+  }
+  if (token.has_algorithm()) {
+    config.jwt_algorithm = token.algorithm();
+  } else if (secret.has_value()) {
+    config.jwt_algorithm = "HS256";
+  }
+  if (config.jwt_algorithm != "ES256" && config.jwt_algorithm != "EdDSA" &&
+      config.jwt_algorithm != "HS256") {
+    problems.push_back(absl::StrCat("token.algorithm: '", config.jwt_algorithm,
+                                    "' is not ES256, EdDSA or HS256"));
+  }
+  config.signing_key_file = token.signing_key_file();
+  if (config.jwt_algorithm == "HS256") {
+    if (!secret.has_value() || secret->empty()) {
+      if (!config.dev) {
+        problems.push_back(
+            "token.algorithm HS256: needs a secret in JWT_SECRET_KEY, WARDEN_HS256_SECRET or "
+            "hs256_secret_file");
+      }
+    } else {
+      config.hs256_secret = *secret;
+      if (config.hs256_secret.size() < 32 && !config.dev) {
+        problems.push_back("HS256 secret: must be at least 32 bytes (outside --dev)");
+      }
+    }
+  } else if (secret.has_value()) {
+    problems.push_back(absl::StrCat("token.algorithm ", config.jwt_algorithm,
+                                    " conflicts with the HS256 secret that is set"));
+  } else if (config.signing_key_file.empty() && !config.dev) {
+    problems.push_back(
+        "no signing key configured: set --signing-key-file (WARDEN_SIGNING_KEY_FILE), or "
+        "JWT_SECRET_KEY for HS256, or run with --dev to generate one under --data-dir");
+  }
+
+  const auto& workers = merged.workers();
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  config.hash_threads = workers.has_hash_threads() ? workers.hash_threads() : cores;
+  config.hash_queue = workers.has_hash_queue() ? workers.hash_queue() : config.hash_queue;
+  config.io_threads = workers.has_io_threads() ? workers.io_threads() : config.io_threads;
+  config.io_queue = workers.has_io_queue() ? workers.io_queue() : config.io_queue;
+  if (config.hash_threads == 0 || config.io_threads == 0 || config.hash_queue == 0 ||
+      config.io_queue == 0) {
+    problems.push_back("workers: thread and queue sizes must be > 0");
+  }
+
+  if (!problems.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
+  }
+  return config;
+}
+
+}  // namespace warden::config

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/auth_service.h"
+
+namespace warden::config {
+
+// Everything wardend needs, typed and validated. Built only by LoadServerConfig.
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "./data";
+  bool dev = false;
+  std::string log_level = "info";
+  std::chrono::seconds drain = std::chrono::seconds(10);
+  std::string sqlite_path;  // defaults to <data_dir>/warden.db
+  core::AuthService::Options auth;
+  std::string jwt_algorithm = "ES256";
+  std::string signing_key_file;
+  // HS256 shared secret. Never log it.
+  std::string hs256_secret;
+  size_t hash_threads = 0;  // 0: one per core
+  size_t hash_queue = 64;
+  size_t io_threads = 4;
+  size_t io_queue = 1024;
+};
+
+// Where configuration comes from: defaults < file < environment < command-line flags.
+struct ConfigSources {
+  std::map<std::string, std::string> environment;
+  std::vector<std::string> args;  // command-line arguments after the program name
+};
+
+// Returns the configuration, or kInvalidArgument listing every problem at once, one per line.
+// Returns kCancelled with the usage text when the arguments ask for --help.
+absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources);
+
+// Returns the flag reference (for --help and the README).
+std::string ServerUsage();
+
+// Returns the process environment as a map.
+std::map<std::string, std::string> ProcessEnvironment();
+
+}  // namespace warden::config

@@ -1,0 +1,111 @@
+#include "config/server_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/testing/status_matchers.h"
+
+namespace warden::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string WriteTemp(const std::string& name, const std::string& content) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / absl::StrCat("warden-cfg-", getpid(), "-", name))
+          .string();
+  std::ofstream(path) << content;
+  return path;
+}
+
+TEST(LoadServerConfigTest, DevModeNeedsNoKeyAndHasDefaults) {
+  absl::StatusOr<ServerConfig> config = LoadServerConfig({.args = {"--dev"}});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->data_dir, "./data");
+  EXPECT_EQ(config->sqlite_path, "./data/warden.db");
+  EXPECT_EQ(config->jwt_algorithm, "ES256");
+  EXPECT_EQ(config->auth.access_ttl, std::chrono::seconds(900));
+  EXPECT_TRUE(config->dev);
+}
+
+TEST(LoadServerConfigTest, RefusesToStartWithoutAKeyOutsideDev) {
+  EXPECT_THAT(LoadServerConfig({}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "no signing key configured"));
+}
+
+TEST(LoadServerConfigTest, FlagsBeatEnvironmentBeatFile) {
+  const std::string file = WriteTemp(
+      "precedence.json",
+      R"({"listen":"127.0.0.1:1","dataDir":"/from-file","token":{"issuer":"file-iss"}})");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(
+      {.environment = {{"WARDEN_LISTEN", "127.0.0.1:2"}, {"WARDEN_ISSUER", "env-iss"}},
+       .args = {"--config", file, "--listen=127.0.0.1:3", "--dev"}});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->listen, "127.0.0.1:3");
+  EXPECT_EQ(config->auth.issuer, "env-iss");
+  EXPECT_EQ(config->data_dir, "/from-file");
+  std::filesystem::remove(file);
+}
+
+TEST(LoadServerConfigTest, ListsEveryProblemAtOnce) {
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(
+      {.environment = {{"WARDEN_ACCESS_TTL_SECONDS", "0"}},
+       .args = {"--listen", "nonsense", "--log-level=loud", "--bogus", "--drain-seconds=x"}});
+  ASSERT_THAT(config, StatusIs(absl::StatusCode::kInvalidArgument));
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("listen"));
+  EXPECT_THAT(message, HasSubstr("log_level"));
+  EXPECT_THAT(message, HasSubstr("unknown flag --bogus"));
+  EXPECT_THAT(message, HasSubstr("--drain-seconds"));
+  EXPECT_THAT(message, HasSubstr("access_ttl_seconds"));
+  EXPECT_THAT(message, HasSubstr("no signing key"));
+}
+
+TEST(LoadServerConfigTest, FileRejectsUnknownFields) {
+  const std::string file = WriteTemp("unknown.json", R"({"listen":"127.0.0.1:1","lisen":"x"})");
+  EXPECT_THAT(LoadServerConfig({.args = {"--dev", "--config=" + file}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "lisen"));
+  std::filesystem::remove(file);
+}
+
+TEST(LoadServerConfigTest, SeedSecretSelectsHs256AndMustBeLong) {
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({.environment = {{"JWT_SECRET_KEY", std::string(32, 's')}}});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->jwt_algorithm, "HS256");
+  EXPECT_EQ(config->hs256_secret, std::string(32, 's'));
+  EXPECT_THAT(LoadServerConfig({.environment = {{"JWT_SECRET_KEY", "your-secret-key"}}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "at least 32 bytes"));
+  EXPECT_THAT(LoadServerConfig({.environment = {{"JWT_SECRET_KEY", "short"}}, .args = {"--dev"}}),
+              IsOk());
+}
+
+TEST(LoadServerConfigTest, SecretFileIsReadAndTrimmed) {
+  const std::string file = WriteTemp("secret", std::string(40, 'k') + "\n");
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({.environment = {{"JWT_SECRET_KEY_FILE", file}}});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->hs256_secret, std::string(40, 'k'));
+  std::filesystem::remove(file);
+}
+
+TEST(LoadServerConfigTest, SecretsNeverAppearInErrors) {
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(
+      {.environment = {{"JWT_SECRET_KEY", "hunter2-is-short"}}, .args = {"--listen=bad"}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), ::testing::Not(HasSubstr("hunter2")));
+}
+
+TEST(LoadServerConfigTest, HelpReturnsUsage) {
+  EXPECT_THAT(LoadServerConfig({.args = {"--help"}}),
+              StatusIs(absl::StatusCode::kCancelled, "--listen"));
+}
+
+}  // namespace
+}  // namespace warden::config

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "auth.pb.h"
+#include "core/model.h"
+
+namespace warden::server {
+
+// The only place where the wire messages meet the core types.
+core::RegistrationRequest FromRegisterRequest(const ::auth::RegisterRequest& request);
+void ToRegisterResponse(const core::User& user, ::auth::RegisterResponse& response);
+void ToLoginResponse(const core::TokenPair& tokens, ::auth::LoginResponse& response);
+void ToRefreshTokenResponse(const core::TokenPair& tokens,
+                            ::auth::RefreshTokenResponse& response);
+void ToTokenInfo(const core::AccessClaims& claims, ::auth::TokenInfo& info);
+
+}  // namespace warden::server
