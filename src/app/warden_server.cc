@@ -101,7 +101,9 @@ absl::Status WardenServer::Build() {
     return absl::InternalError("libsodium could not be initialised");
   }
   std::error_code error;
-  std::filesystem::create_directories(config_.data_dir, error);
+  if (std::filesystem::create_directories(config_.data_dir, error)) {
+    chmod(config_.data_dir.c_str(), 0700);  // keys and password hashes live here
+  }
   if (error) {
     return absl::UnavailableError(
         absl::StrCat("cannot create data dir ", config_.data_dir, ": ", error.message()));
@@ -119,6 +121,7 @@ absl::Status WardenServer::Build() {
     return database.status();
   }
   database_ = *std::move(database);
+  chmod(config_.sqlite_path.c_str(), 0600);  // SQLite gives -wal and -shm the same mode
   users_ = std::make_unique<storage::SqliteUserStore>(*database_);
   sessions_ = std::make_unique<storage::SqliteSessionStore>(*database_);
   hasher_ = std::make_unique<crypto::Argon2idPasswordHasher>(

@@ -13,8 +13,6 @@
 #include "config/server_config.pb.h"
 #include "google/protobuf/util/json_util.h"
 
-extern char** environ;
-
 namespace warden::config {
 namespace {
 
@@ -160,18 +158,6 @@ std::string ServerUsage() {
                   "\nSecrets: JWT_SECRET_KEY or WARDEN_HS256_SECRET (environment only) select "
                   "HS256 with that secret.\n");
   return out;
-}
-
-std::map<std::string, std::string> ProcessEnvironment() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    std::string entry(*e);
-    const size_t eq = entry.find('=');
-    if (eq != std::string::npos) {
-      env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-    }
-  }
-  return env;
 }
 
 absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {

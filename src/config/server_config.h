@@ -43,7 +43,4 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources);
 // Returns the flag reference (for --help and the README).
 std::string ServerUsage();
 
-// Returns the process environment as a map.
-std::map<std::string, std::string> ProcessEnvironment();
-
 }  // namespace warden::config

@@ -3,11 +3,12 @@
 
 #include "absl/strings/str_replace.h"
 #include "app/warden_server.h"
+#include "common/environment.h"
 #include "config/server_config.h"
 #include "observability/logging.h"
 
 int main(int argc, char** argv) {
-  warden::config::ConfigSources sources{.environment = warden::config::ProcessEnvironment(),
+  warden::config::ConfigSources sources{.environment = warden::ProcessEnvironment(),
                                         .args = {argv + 1, argv + argc}};
   absl::StatusOr<warden::config::ServerConfig> config = warden::config::LoadServerConfig(sources);
   if (!config.ok()) {

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/auth_stub.h"
+
+namespace warden::cli {
+
+// Exit codes of `warden`, stable for scripts.
+enum ExitCode : int {
+  kOk = 0,
+  kFailed = 1,            // anything else, including health NOT_SERVING
+  kUsage = 2,             // bad command line
+  kUnauthenticated = 3,   // bad credentials or token: log in again
+  kRejected = 4,          // invalid argument, already exists, not found, permission denied
+  kUnavailable = 5,       // server unreachable or timed out: retry later
+  kResourceExhausted = 6  // rate limited or busy: retry later
+};
+
+// Builds the stub for an address; tests pass one that returns a fake.
+using StubFactory = std::function<std::shared_ptr<client::AuthStub>(const std::string& address)>;
+
+struct Io {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+// Runs `warden` with `args` (without the program name) and returns its exit code.
+// `environment` supplies WARDEN_ADDR, WARDEN_PASSWORD, WARDEN_CREDENTIALS, HOME, XDG_CONFIG_HOME.
+int Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& environment,
+        const StubFactory& stubs, Io io);
+
+}  // namespace warden::cli

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "client/auth_stub.h"
+
+namespace warden::client {
+
+// The public client API: plain arguments in, StatusOr out. Sets a deadline on every call and
+// the bearer header where a call needs one. Thread-safe. Shares ownership of `stub`.
+class AuthClient {
+ public:
+  struct Options {
+    std::chrono::milliseconds timeout = std::chrono::seconds(10);
+  };
+  AuthClient(std::shared_ptr<AuthStub> stub, Options options)
+      : stub_(std::move(stub)), options_(options) {}
+
+  absl::StatusOr<::auth::RegisterResponse> Register(const ::auth::RegisterRequest& request);
+  absl::StatusOr<::auth::LoginResponse> Login(const std::string& username,
+                                              const std::string& password);
+  absl::StatusOr<::auth::RefreshTokenResponse> RefreshToken(const std::string& refresh_token);
+  absl::StatusOr<::auth::TokenInfo> ValidateToken(const std::string& access_token);
+  absl::Status Logout(const std::string& access_token);
+  // Returns the serving status of `service` ("" for the whole server).
+  absl::StatusOr<::grpc::health::v1::HealthCheckResponse::ServingStatus> Health(
+      const std::string& service);
+
+ private:
+  std::unique_ptr<grpc::ClientContext> NewContext(const std::string& bearer = "") const;
+
+  std::shared_ptr<AuthStub> stub_;
+  const Options options_;
+};
+
+}  // namespace warden::client
