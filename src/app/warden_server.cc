@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -83,6 +85,17 @@ absl::StatusOr<crypto::SigningKey> LoadSigningKey(const config::ServerConfig& co
   return key;
 }
 
+// Protobuf logs every malformed string it parses at ERROR; a hostile client could flood the log
+// that way. Those requests already get INVALID_ARGUMENT, so keep protobuf's messages at debug.
+void ProtobufLogToDebug(google::protobuf::LogLevel level, const char* filename, int line,
+                        const std::string& message) {
+  if (level >= google::protobuf::LOGLEVEL_FATAL) {
+    spdlog::critical("protobuf {}:{}: {}", filename, line, message);
+    return;
+  }
+  spdlog::debug("protobuf {}:{}: {}", filename, line, message);
+}
+
 }  // namespace
 
 WardenServer::WardenServer(const config::ServerConfig& config) : config_(config) {}
@@ -97,6 +110,7 @@ absl::StatusOr<std::unique_ptr<WardenServer>> WardenServer::Start(
 }
 
 absl::Status WardenServer::Build() {
+  google::protobuf::SetLogHandler(&ProtobufLogToDebug);
   if (!crypto::InitSodium()) {
     return absl::InternalError("libsodium could not be initialised");
   }

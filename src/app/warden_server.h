@@ -40,6 +40,8 @@ class WardenServer {
   server::HealthService& health() { return health_; }
   core::AuthService& auth() { return *auth_; }
   const crypto::SigningKey& signing_key() const { return codec_->active_key(); }
+  // Calls waiting for or running on the hashing pool.
+  size_t PendingHashJobsForTest() const { return hash_pool_->PendingForTest(); }
 
   // Drains: health NOT_SERVING, Watch streams end, in-flight calls get until `deadline`, then
   // the rest are cancelled. Idempotent.

@@ -39,6 +39,11 @@ void WorkerPool::Stop() {
   });
 }
 
+size_t WorkerPool::PendingForTest() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size() + running_;
+}
+
 size_t WorkerPool::QueuedForTest() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return queue_.size();
@@ -55,8 +60,11 @@ void WorkerPool::Run() {
       }
       job = std::move(queue_.front());
       queue_.pop_front();
+      ++running_;
     }
     job();
+    std::lock_guard<std::mutex> lock(mutex_);
+    --running_;
   }
 }
 

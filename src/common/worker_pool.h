@@ -36,6 +36,8 @@ class WorkerPool {
   void Stop();
 
   size_t QueuedForTest() const;
+  // Jobs queued or running.
+  size_t PendingForTest() const;
 
  private:
   void Run();
@@ -45,6 +47,7 @@ class WorkerPool {
   std::condition_variable wake_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
+  size_t running_ = 0;
   std::once_flag joined_;
   std::vector<std::thread> threads_;
 };

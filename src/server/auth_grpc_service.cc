@@ -1,5 +1,9 @@
 #include "server/auth_grpc_service.h"
 
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/proto_buffer_writer.h>
+
+#include <memory>
 #include <string>
 
 #include "server/bearer.h"
@@ -11,8 +15,7 @@ namespace {
 
 constexpr char kRetryPushbackMs[] = "1000";
 
-// Returns the bearer token of the call, or empty. Looks at every authorization entry and
-// refuses ambiguity (more than one).
+// Returns the bearer token of the call, or empty. Refuses ambiguity (more than one header).
 absl::string_view BearerOf(const grpc::CallbackServerContext& context) {
   const auto& metadata = context.client_metadata();
   auto [begin, end] = metadata.equal_range("authorization");
@@ -22,19 +25,59 @@ absl::string_view BearerOf(const grpc::CallbackServerContext& context) {
   return BearerToken(absl::string_view(begin->second.data(), begin->second.size()));
 }
 
+template <typename Message>
+bool Parse(const grpc::ByteBuffer* bytes, Message& message) {
+  grpc::ByteBuffer copy(*bytes);  // slices are reference-counted: no byte copy
+  return grpc::SerializationTraits<Message>::Deserialize(&copy, &message).ok();
+}
+
+template <typename Message>
+grpc::Status Serialize(const Message& message, grpc::ByteBuffer* bytes) {
+  bool own_buffer = false;
+  return grpc::SerializationTraits<Message>::Serialize(message, bytes, &own_buffer);
+}
+
+grpc::Status Malformed(const std::string& type) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      "malformed request: not a valid " + type + " message");
+}
+
+// Finishes with `status`, serializing `response` first when the call succeeded.
+template <typename Response>
+void Reply(grpc::ServerUnaryReactor* reactor, const absl::Status& status,
+           const Response& response, grpc::ByteBuffer* bytes) {
+  if (!status.ok()) {
+    reactor->Finish(ToGrpcStatus(status));
+    return;
+  }
+  reactor->Finish(Serialize(response, bytes));
+}
+
 }  // namespace
 
+template <typename Request, typename Response, typename Handler>
 grpc::ServerUnaryReactor* AuthGrpcService::Offload(grpc::CallbackServerContext* context,
                                                    WorkerPool& pool,
-                                                   std::function<absl::Status()> work) {
+                                                   const grpc::ByteBuffer* request_bytes,
+                                                   grpc::ByteBuffer* response_bytes,
+                                                   Handler handle) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const bool queued = pool.TrySubmit([context, reactor, work = std::move(work)] {
-    if (context->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
-      return;
-    }
-    reactor->Finish(ToGrpcStatus(work()));
-  });
+  auto request = std::make_unique<Request>();
+  if (!Parse(request_bytes, *request)) {
+    reactor->Finish(Malformed(Request::descriptor()->full_name()));
+    return reactor;
+  }
+  const bool queued = pool.TrySubmit(
+      [context, reactor, response_bytes, handle, request = std::shared_ptr<Request>(
+                                                     std::move(request))] {
+        if (context->IsCancelled()) {
+          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+          return;
+        }
+        Response response;
+        const absl::Status status = handle(*request, response);
+        Reply(reactor, status, response, response_bytes);
+      });
   if (!queued) {
     context->AddTrailingMetadata("grpc-retry-pushback-ms", kRetryPushbackMs);
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -44,67 +87,83 @@ grpc::ServerUnaryReactor* AuthGrpcService::Offload(grpc::CallbackServerContext* 
 }
 
 grpc::ServerUnaryReactor* AuthGrpcService::Register(grpc::CallbackServerContext* context,
-                                                    const ::auth::RegisterRequest* request,
-                                                    ::auth::RegisterResponse* response) {
-  return Offload(context, hash_pool_, [this, request, response]() -> absl::Status {
-    absl::StatusOr<core::User> user = auth_.Register(FromRegisterRequest(*request));
-    if (!user.ok()) {
-      return user.status();
-    }
-    ToRegisterResponse(*user, *response);
-    return absl::OkStatus();
-  });
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) {
+  return Offload<::auth::RegisterRequest, ::auth::RegisterResponse>(
+      context, hash_pool_, request, response,
+      [this](const ::auth::RegisterRequest& in, ::auth::RegisterResponse& out) -> absl::Status {
+        absl::StatusOr<core::User> user = auth_.Register(FromRegisterRequest(in));
+        if (!user.ok()) {
+          return user.status();
+        }
+        ToRegisterResponse(*user, out);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* context,
-                                                 const ::auth::LoginRequest* request,
-                                                 ::auth::LoginResponse* response) {
-  return Offload(context, hash_pool_, [this, request, response]() -> absl::Status {
-    absl::StatusOr<core::TokenPair> tokens = auth_.Login(request->username(), request->password());
-    if (!tokens.ok()) {
-      return tokens.status();
-    }
-    ToLoginResponse(*tokens, *response);
-    return absl::OkStatus();
-  });
+                                                 const grpc::ByteBuffer* request,
+                                                 grpc::ByteBuffer* response) {
+  return Offload<::auth::LoginRequest, ::auth::LoginResponse>(
+      context, hash_pool_, request, response,
+      [this](const ::auth::LoginRequest& in, ::auth::LoginResponse& out) -> absl::Status {
+        absl::StatusOr<core::TokenPair> tokens = auth_.Login(in.username(), in.password());
+        if (!tokens.ok()) {
+          return tokens.status();
+        }
+        ToLoginResponse(*tokens, out);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AuthGrpcService::RefreshToken(grpc::CallbackServerContext* context,
-                                                        const ::auth::RefreshTokenRequest* request,
-                                                        ::auth::RefreshTokenResponse* response) {
-  return Offload(context, io_pool_, [this, request, response]() -> absl::Status {
-    absl::StatusOr<core::TokenPair> tokens = auth_.RefreshToken(request->refresh_token());
-    if (!tokens.ok()) {
-      return tokens.status();
-    }
-    ToRefreshTokenResponse(*tokens, *response);
-    return absl::OkStatus();
-  });
+                                                        const grpc::ByteBuffer* request,
+                                                        grpc::ByteBuffer* response) {
+  return Offload<::auth::RefreshTokenRequest, ::auth::RefreshTokenResponse>(
+      context, io_pool_, request, response,
+      [this](const ::auth::RefreshTokenRequest& in,
+             ::auth::RefreshTokenResponse& out) -> absl::Status {
+        absl::StatusOr<core::TokenPair> tokens = auth_.RefreshToken(in.refresh_token());
+        if (!tokens.ok()) {
+          return tokens.status();
+        }
+        ToRefreshTokenResponse(*tokens, out);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AuthGrpcService::ValidateToken(grpc::CallbackServerContext* context,
-                                                         const google::protobuf::Empty* /*request*/,
-                                                         ::auth::TokenInfo* response) {
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<core::AccessClaims> claims = auth_.Validate(BearerOf(*context));
-  if (claims.ok()) {
-    ToTokenInfo(*claims, *response);
+  google::protobuf::Empty empty;
+  if (!Parse(request, empty)) {
+    reactor->Finish(Malformed("google.protobuf.Empty"));
+    return reactor;
   }
-  reactor->Finish(ToGrpcStatus(claims.status()));
+  absl::StatusOr<core::AccessClaims> claims = auth_.Validate(BearerOf(*context));
+  ::auth::TokenInfo info;
+  if (claims.ok()) {
+    ToTokenInfo(*claims, info);
+  }
+  Reply(reactor, claims.status(), info, response);
   return reactor;
 }
 
 grpc::ServerUnaryReactor* AuthGrpcService::Logout(grpc::CallbackServerContext* context,
-                                                  const google::protobuf::Empty* /*request*/,
-                                                  google::protobuf::Empty* /*response*/) {
-  std::string token(BearerOf(*context));
+                                                  const grpc::ByteBuffer* request,
+                                                  grpc::ByteBuffer* response) {
+  const std::string token(BearerOf(*context));
   if (token.empty()) {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(ToGrpcStatus(absl::UnauthenticatedError(core::kInvalidToken)));
     return reactor;
   }
-  return Offload(context, io_pool_,
-                 [this, token = std::move(token)] { return auth_.Logout(token); });
+  return Offload<google::protobuf::Empty, google::protobuf::Empty>(
+      context, io_pool_, request, response,
+      [this, token](const google::protobuf::Empty&, google::protobuf::Empty&) {
+        return auth_.Logout(token);
+      });
 }
 
 }  // namespace warden::server

@@ -8,38 +8,50 @@
 
 namespace warden::server {
 
+// The generated service with every method in raw (ByteBuffer) form, so that Warden parses
+// requests itself and answers a malformed one with INVALID_ARGUMENT (the framework would say
+// UNIMPLEMENTED with no message).
+using RawAuthService = ::auth::AuthService::WithRawCallbackMethod_Register<
+    ::auth::AuthService::WithRawCallbackMethod_Login<
+        ::auth::AuthService::WithRawCallbackMethod_RefreshToken<
+            ::auth::AuthService::WithRawCallbackMethod_ValidateToken<
+                ::auth::AuthService::WithRawCallbackMethod_Logout<::auth::AuthService::Service>>>>>;
+
 // auth.AuthService over the gRPC callback API. ValidateToken runs inline (pure CPU, no I/O);
 // the other RPCs are handed to bounded worker pools: `hash_pool` for Register and Login
 // (Argon2id), `io_pool` for RefreshToken and Logout (store I/O). A full pool answers
 // RESOURCE_EXHAUSTED with a retry hint instead of queueing without bound.
 //
 // Thread-safe. Keeps references to `auth` and both pools; they must outlive the server.
-class AuthGrpcService final : public ::auth::AuthService::CallbackService {
+class AuthGrpcService final : public RawAuthService {
  public:
   AuthGrpcService(core::AuthService& auth, WorkerPool& hash_pool, WorkerPool& io_pool)
       : auth_(auth), hash_pool_(hash_pool), io_pool_(io_pool) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
-                                     const ::auth::RegisterRequest* request,
-                                     ::auth::RegisterResponse* response) override;
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* context,
-                                  const ::auth::LoginRequest* request,
-                                  ::auth::LoginResponse* response) override;
+                                  const grpc::ByteBuffer* request,
+                                  grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* RefreshToken(grpc::CallbackServerContext* context,
-                                         const ::auth::RefreshTokenRequest* request,
-                                         ::auth::RefreshTokenResponse* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* ValidateToken(grpc::CallbackServerContext* context,
-                                          const google::protobuf::Empty* request,
-                                          ::auth::TokenInfo* response) override;
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* context,
-                                   const google::protobuf::Empty* request,
-                                   google::protobuf::Empty* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
 
  private:
-  // Runs `work` on `pool` and finishes the call with its status; RESOURCE_EXHAUSTED if the pool
-  // is full.
+  // Parses the request; on success runs `handle(request, response)` on `pool` and finishes the
+  // call with its status and serialized response. INVALID_ARGUMENT for a malformed request,
+  // RESOURCE_EXHAUSTED (with grpc-retry-pushback-ms) when the pool is full.
+  template <typename Request, typename Response, typename Handler>
   grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context, WorkerPool& pool,
-                                    std::function<absl::Status()> work);
+                                    const grpc::ByteBuffer* request_bytes,
+                                    grpc::ByteBuffer* response_bytes, Handler handle);
 
   core::AuthService& auth_;
   WorkerPool& hash_pool_;
