@@ -1,0 +1,181 @@
+"""End-to-end tests: the real wardend binary, driven by the warden CLI and by a Python gRPC
+client (Debian's python3-grpcio) generated from proto/auth.proto."""
+import base64
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+import unittest
+
+import grpc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import SOURCE_DIR, WARDEN, WARDEND, ServerTest, Wardend, generate_stubs  # noqa
+
+generate_stubs(os.path.join(SOURCE_DIR, "proto"), ["auth.proto", "health/v1/health.proto"])
+import auth_pb2 as pb2  # noqa: E402
+import auth_pb2_grpc as pb2_grpc  # noqa: E402
+from health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
+from google.protobuf import empty_pb2  # noqa: E402
+
+
+class RotationTest(ServerTest):
+    def test_current_proto_carries_the_rotated_refresh_token(self):
+        self.start()
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            stub.Register(pb2.RegisterRequest(
+                username="bob", email="bob@example.com", password="s3cret-pass"))
+            login = stub.Login(pb2.LoginRequest(username="bob", password="s3cret-pass"))
+            first = stub.RefreshToken(
+                pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
+            self.assertTrue(first.refresh_token.startswith("wrt_"))
+            second = stub.RefreshToken(
+                pb2.RefreshTokenRequest(refresh_token=first.refresh_token))
+            self.assertNotEqual(second.refresh_token, first.refresh_token)
+            with self.assertRaises(grpc.RpcError) as err:
+                stub.RefreshToken(pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+
+
+class CliTest(ServerTest):
+    def test_cli_flow_and_exit_codes(self):
+        self.start()
+        self.assertEqual(self.cli("health").returncode, 0)
+        r = self.cli("register", "--username", "carol", "--email", "carol@example.com",
+                     "--password-stdin", stdin="long-password\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("register", "--username", "Carol", "--email", "c2@example.com",
+                     "--password-stdin", stdin="long-password\n")
+        self.assertEqual(r.returncode, 4)
+        self.assertIn("ALREADY_EXISTS", r.stderr)
+        r = self.cli("login", "--username", "carol", "--password-stdin", stdin="wrong-password\n")
+        self.assertEqual(r.returncode, 3)
+        r = self.cli("login", "--username", "carol", "--password-stdin", stdin="long-password\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        creds = os.path.join(self.dir, "creds.json")
+        self.assertEqual(stat.S_IMODE(os.stat(creds).st_mode), 0o600)
+        r = self.cli("--output", "json", "whoami")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["username"], "carol")
+        r = self.cli("refresh")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("whoami")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.cli("logout")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(creds))
+        self.assertEqual(self.cli("whoami").returncode, 3)
+
+    def test_health_against_no_server_is_unavailable(self):
+        self.start()
+        address = self.server.address
+        self.server.terminate()
+        env = dict(os.environ, WARDEN_CREDENTIALS=os.path.join(self.dir, "creds.json"))
+        r = subprocess.run([WARDEN, "--addr", address, "--timeout", "2", "health"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, 5, r.stderr)
+
+
+class LifecycleTest(ServerTest):
+    def test_registration_survives_kill_9(self):
+        self.start()
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            for i in range(5):
+                stub.Register(pb2.RegisterRequest(
+                    username="durable%d" % i, email="d%d@example.com" % i, password="s3cret-pass"))
+        self.server.kill9()
+        self.start()
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            for i in range(5):
+                login = stub.Login(pb2.LoginRequest(username="durable%d" % i,
+                                                         password="s3cret-pass"))
+                self.assertTrue(login.access_token)
+
+    def test_logout_survives_restart(self):
+        self.start()
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            stub.Register(pb2.RegisterRequest(username="dora", email="dora@example.com",
+                                                   password="s3cret-pass"))
+            login = stub.Login(pb2.LoginRequest(username="dora", password="s3cret-pass"))
+            auth = [("authorization", "Bearer " + login.access_token)]
+            stub.Logout(empty_pb2.Empty(), metadata=auth)
+        self.server.kill9()
+        self.start()
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            with self.assertRaises(grpc.RpcError) as err:
+                stub.ValidateToken(empty_pb2.Empty(), metadata=auth)
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_sigterm_drains_ends_watch_streams_and_exits_zero(self):
+        self.start("--drain-seconds", "20")
+        channel = grpc.insecure_channel(self.server.address)
+        health = health_pb2_grpc.HealthStub(channel)
+        stream = health.Watch(health_pb2.HealthCheckRequest(service="auth.AuthService"))
+        first = next(stream)
+        self.assertEqual(first.status, health_pb2.HealthCheckResponse.SERVING)
+        received = []
+        done = threading.Event()
+
+        def read_rest():
+            try:
+                for message in stream:
+                    received.append(message.status)
+            except grpc.RpcError as e:
+                received.append(e.code())
+            done.set()
+
+        reader = threading.Thread(target=read_rest)
+        reader.start()
+        self.assertEqual(self.server.terminate(timeout=20), 0)
+        self.assertTrue(done.wait(20))
+        reader.join()
+        self.assertEqual(received[0], health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.assertIn("draining", self.server.log())
+        channel.close()
+
+    def test_dev_mode_makes_a_private_key_and_says_so(self):
+        self.start()
+        key = os.path.join(self.data_dir, "signing-key-es256.pem")
+        self.assertTrue(os.path.exists(key))
+        self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
+        self.assertIn("generated a new ES256 signing key", self.server.log())
+
+    def test_refuses_to_start_without_key_outside_dev(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WARDEN_", "JWT_"))}
+        r = subprocess.run([WARDEND, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir],
+                           capture_output=True, text=True, env=env, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no signing key configured", r.stderr)
+
+    def test_invalid_configuration_lists_every_problem(self):
+        r = subprocess.run([WARDEND, "--listen", "nowhere", "--log-level", "loud", "--dev"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("listen", r.stderr)
+        self.assertIn("log_level", r.stderr)
+
+    def test_hs256_with_the_seeds_secret_variable(self):
+        secret = "x" * 40
+        env = dict(os.environ, JWT_SECRET_KEY=secret)
+        self.server = Wardend(WARDEND, self.data_dir, env=env, dev=False).start()
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            stub.Register(pb2.RegisterRequest(username="hsuser", email="hs@example.com",
+                                                   password="s3cret-pass"))
+            login = stub.Login(pb2.LoginRequest(username="hsuser", password="s3cret-pass"))
+            header = login.access_token.split(".")[0]
+            decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+            self.assertEqual(decoded["alg"], "HS256")
+            self.assertEqual(decoded["typ"], "at+jwt")
+        self.assertNotIn(secret, self.server.log())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
