@@ -27,7 +27,8 @@ absl::StatusOr<crypto::SigningKey> LoadSigningKey(const config::ServerConfig& co
   if (config.jwt_algorithm == "HS256") {
     if (!config.hs256_secret.empty()) {
       if (config.dev && config.hs256_secret.size() < 32) {
-        spdlog::warn("dev mode: HS256 secret shorter than 32 bytes accepted; refused outside --dev");
+        spdlog::warn(
+            "dev mode: HS256 secret shorter than 32 bytes accepted; refused outside --dev");
       }
       return crypto::SigningKey::FromSecret(config.hs256_secret);
     }
@@ -51,7 +52,8 @@ absl::StatusOr<crypto::SigningKey> LoadSigningKey(const config::ServerConfig& co
     return crypto::SigningKey::FromSecret(secret);
   }
   if (!config.signing_key_file.empty()) {
-    absl::StatusOr<crypto::SigningKey> key = crypto::SigningKey::FromPemFile(config.signing_key_file);
+    absl::StatusOr<crypto::SigningKey> key =
+        crypto::SigningKey::FromPemFile(config.signing_key_file);
     if (key.ok() && crypto::JwtAlgorithmName(key->algorithm()) != config.jwt_algorithm) {
       return absl::InvalidArgumentError(absl::StrCat(
           config.signing_key_file, ": key is for ", crypto::JwtAlgorithmName(key->algorithm()),
@@ -59,9 +61,8 @@ absl::StatusOr<crypto::SigningKey> LoadSigningKey(const config::ServerConfig& co
     }
     return key;
   }
-  const std::string path =
-      absl::StrCat(config.data_dir, "/signing-key-", absl::AsciiStrToLower(config.jwt_algorithm),
-                   ".pem");
+  const std::string path = absl::StrCat(config.data_dir, "/signing-key-",
+                                        absl::AsciiStrToLower(config.jwt_algorithm), ".pem");
   if (std::filesystem::exists(path)) {
     absl::StatusOr<crypto::SigningKey> key = crypto::SigningKey::FromPemFile(path);
     if (key.ok()) {
@@ -138,8 +139,8 @@ absl::Status WardenServer::Build() {
   chmod(config_.sqlite_path.c_str(), 0600);  // SQLite gives -wal and -shm the same mode
   users_ = std::make_unique<storage::SqliteUserStore>(*database_);
   sessions_ = std::make_unique<storage::SqliteSessionStore>(*database_);
-  hasher_ = std::make_unique<crypto::Argon2idPasswordHasher>(
-      crypto::Argon2idPasswordHasher::Options{});
+  hasher_ =
+      std::make_unique<crypto::Argon2idPasswordHasher>(crypto::Argon2idPasswordHasher::Options{});
 
   absl::StatusOr<std::unique_ptr<core::AuthService>> auth =
       core::AuthService::Create(core::AuthService::Ports{.users = *users_,

@@ -11,9 +11,9 @@
 #include <optional>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 #include "client/auth_client.h"
 
 namespace warden::cli {
@@ -180,8 +180,8 @@ class Command {
     }
     fchmod(fd, 0600);
     const std::string text = json.dump(2) + "\n";
-    const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                    fsync(fd) == 0;
+    const bool ok =
+        write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
     close(fd);
     if (!ok || rename(tmp.c_str(), options_.credentials.c_str()) != 0) {
       unlink(tmp.c_str());
@@ -207,17 +207,18 @@ class Command {
     request.set_full_name(Flag("full-name").value_or(""));
     std::optional<std::string> password = Password();
     if (request.username().empty() || request.email().empty() || !password) {
-      return Usage("needs --username, --email and a password (--password, --password-stdin or "
-                   "WARDEN_PASSWORD)");
+      return Usage(
+          "needs --username, --email and a password (--password, --password-stdin or "
+          "WARDEN_PASSWORD)");
     }
     request.set_password(*password);
     absl::StatusOr<::auth::RegisterResponse> response = api_.Register(request);
     if (!response.ok()) {
       return Fail(response.status());
     }
-    Print(Json{{"ok", true}, {"user_id", response->user_id()}, {"message", response->message()}},
-          absl::StrCat("registered ", request.username(), " (user id ", response->user_id(),
-                       ")\n"));
+    Print(
+        Json{{"ok", true}, {"user_id", response->user_id()}, {"message", response->message()}},
+        absl::StrCat("registered ", request.username(), " (user id ", response->user_id(), ")\n"));
     return kOk;
   }
 
@@ -225,8 +226,9 @@ class Command {
     const std::string username = Flag("username").value_or("");
     std::optional<std::string> password = Password();
     if (username.empty() || !password) {
-      return Usage("needs --username and a password (--password, --password-stdin or "
-                   "WARDEN_PASSWORD)");
+      return Usage(
+          "needs --username and a password (--password, --password-stdin or "
+          "WARDEN_PASSWORD)");
     }
     absl::StatusOr<::auth::LoginResponse> response = api_.Login(username, *password);
     if (!response.ok()) {
@@ -284,10 +286,9 @@ class Command {
     if (!response.ok()) {
       return Fail(response.status());
     }
-    const std::string username =
-        stored.contains("username") && stored["username"].is_string()
-            ? stored["username"].get<std::string>()
-            : "";
+    const std::string username = stored.contains("username") && stored["username"].is_string()
+                                     ? stored["username"].get<std::string>()
+                                     : "";
     if (absl::Status saved = SaveCredentials(TokensJson(*response, username)); !saved.ok()) {
       return Fail(saved);
     }
@@ -377,8 +378,7 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    const bool is_bool =
-        std::find(kBoolFlags.begin(), kBoolFlags.end(), name) != kBoolFlags.end();
+    const bool is_bool = std::find(kBoolFlags.begin(), kBoolFlags.end(), name) != kBoolFlags.end();
     if (!value && !is_bool) {
       if (i + 1 >= args.size()) {
         io.err << "warden: --" << name << " needs a value\n";
@@ -401,8 +401,8 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
         io.err << "warden: --timeout must be a positive number of seconds\n";
         return kUsage;
       }
-    } else if (name == "username" || name == "email" || name == "full-name" ||
-               name == "password" || name == "service" || name == "password-stdin") {
+    } else if (name == "username" || name == "email" || name == "full-name" || name == "password" ||
+               name == "service" || name == "password-stdin") {
       options.flags[name] = value.value_or("");
     } else {
       io.err << "warden: unknown flag --" << name << "\n";

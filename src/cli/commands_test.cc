@@ -35,13 +35,12 @@ class CommandsTest : public ::testing::Test {
     in_.clear();
     out_.str("");
     err_.str("");
-    return ::warden::cli::Run(
-        args, env_,
-        [this](const std::string& address) {
-          last_address_ = address;
-          return stub_;
-        },
-        {.in = in_, .out = out_, .err = err_});
+    return ::warden::cli::Run(args, env_,
+                              [this](const std::string& address) {
+                                last_address_ = address;
+                                return stub_;
+                              },
+                              {.in = in_, .out = out_, .err = err_});
   }
 
   void LoginAs(const std::string& access, const std::string& refresh) {

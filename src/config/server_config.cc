@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "config/server_config.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "warden/config/v1/server_config.pb.h"
 
 namespace warden::config {
 namespace {
@@ -46,17 +46,19 @@ std::optional<std::string> ParseBool(const std::string& value, bool& out) {
   return std::nullopt;
 }
 
-#define WARDEN_STRING(path) [](Proto& p, const std::string& v) -> std::optional<std::string> { \
-    p.path(v);                                                                               \
-    return std::nullopt;                                                                     \
+#define WARDEN_STRING(path)                                          \
+  [](Proto& p, const std::string& v) -> std::optional<std::string> { \
+    p.path(v);                                                       \
+    return std::nullopt;                                             \
   }
-#define WARDEN_UINT(path) [](Proto& p, const std::string& v) -> std::optional<std::string> { \
-    uint32_t n = 0;                                                                        \
-    if (auto e = ParseUint(v, n)) {                                                         \
-      return e;                                                                            \
-    }                                                                                      \
-    p.path(n);                                                                             \
-    return std::nullopt;                                                                   \
+#define WARDEN_UINT(path)                                            \
+  [](Proto& p, const std::string& v) -> std::optional<std::string> { \
+    uint32_t n = 0;                                                  \
+    if (auto e = ParseUint(v, n)) {                                  \
+      return e;                                                      \
+    }                                                                \
+    p.path(n);                                                       \
+    return std::nullopt;                                             \
   }
 
 const std::vector<Setting>& Settings() {
@@ -87,8 +89,8 @@ const std::vector<Setting>& Settings() {
       {"refresh-ttl-seconds", "WARDEN_REFRESH_TTL_SECONDS", "session lifetime (604800)", false,
        WARDEN_UINT(mutable_token()->set_refresh_ttl_seconds)},
       {"refresh-reuse-grace-seconds", "WARDEN_REFRESH_REUSE_GRACE_SECONDS",
-       "window in which a spent refresh token is refused without revoking its session (10)",
-       false, WARDEN_UINT(mutable_token()->set_refresh_reuse_grace_seconds)},
+       "window in which a spent refresh token is refused without revoking its session (10)", false,
+       WARDEN_UINT(mutable_token()->set_refresh_reuse_grace_seconds)},
       {"leeway-seconds", "WARDEN_LEEWAY_SECONDS", "clock skew allowed on exp/nbf/iat (30)", false,
        WARDEN_UINT(mutable_token()->set_leeway_seconds)},
       {"jwt-algorithm", "WARDEN_JWT_ALGORITHM", "ES256 (default), EdDSA or HS256", false,
@@ -149,7 +151,7 @@ std::string ServerUsage() {
       "Every flag may also be set by its environment variable, or in the JSON file named by\n"
       "--config (WARDEN_CONFIG). Precedence: flag > environment > file > default.\n\n"
       "  --config FILE  (WARDEN_CONFIG)\n      JSON configuration file (schema: "
-      "proto/config/server_config.proto)\n";
+      "proto/warden/config/v1/server_config.proto)\n";
   for (const Setting& s : Settings()) {
     absl::StrAppend(&out, "  --", s.flag, s.is_bool ? "" : " VALUE", "  (", s.env, ")\n      ",
                     s.help, "\n");
@@ -245,8 +247,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
       options.ignore_unknown_fields = false;
       auto parsed = google::protobuf::util::JsonStringToMessage(*text, &merged, options);
       if (!parsed.ok()) {
-        problems.push_back(absl::StrCat("config file ", *config_path, ": ",
-                                        std::string(parsed.message())));
+        problems.push_back(
+            absl::StrCat("config file ", *config_path, ": ", std::string(parsed.message())));
       }
     }
   }
@@ -270,7 +272,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   if (merged.has_log_level()) {
     config.log_level = merged.log_level();
   }
-  static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn",
+  static const std::vector<std::string> kLevels = {"trace", "debug",    "info", "warn",
                                                    "error", "critical", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), config.log_level) == kLevels.end()) {
     problems.push_back(absl::StrCat("log_level: '", config.log_level, "' is not one of ",
@@ -286,8 +288,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
                                                           : config.data_dir + "/warden.db";
 
   const auto& token = merged.token();
-  auto seconds_setting = [&](bool has, uint32_t value, const char* name,
-                             std::chrono::seconds& out, bool allow_zero) {
+  auto seconds_setting = [&](bool has, uint32_t value, const char* name, std::chrono::seconds& out,
+                             bool allow_zero) {
     if (!has) {
       return;
     }
@@ -309,8 +311,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   if (config.auth.audience.empty()) {
     problems.push_back("token.audience: must not be empty");
   }
-  seconds_setting(token.has_access_ttl_seconds(), token.access_ttl_seconds(),
-                  "access_ttl_seconds", config.auth.access_ttl, false);
+  seconds_setting(token.has_access_ttl_seconds(), token.access_ttl_seconds(), "access_ttl_seconds",
+                  config.auth.access_ttl, false);
   seconds_setting(token.has_refresh_ttl_seconds(), token.refresh_ttl_seconds(),
                   "refresh_ttl_seconds", config.auth.refresh_ttl, false);
   seconds_setting(token.has_refresh_reuse_grace_seconds(), token.refresh_reuse_grace_seconds(),
@@ -326,9 +328,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   if (!secret.has_value()) {
     secret = env("JWT_SECRET_KEY");
   }
-  std::optional<std::string> secret_file =
-      token.has_hs256_secret_file() ? std::optional(token.hs256_secret_file())
-                                    : env("JWT_SECRET_KEY_FILE");
+  std::optional<std::string> secret_file = token.has_hs256_secret_file()
+                                               ? std::optional(token.hs256_secret_file())
+                                               : env("JWT_SECRET_KEY_FILE");
   if (secret_file.has_value()) {
     if (std::optional<std::string> text = ReadFile(*secret_file)) {
       secret = TrimTrailingNewlines(*text);
@@ -343,8 +345,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   }
   if (config.jwt_algorithm != "ES256" && config.jwt_algorithm != "EdDSA" &&
       config.jwt_algorithm != "HS256") {
-    problems.push_back(absl::StrCat("token.algorithm: '", config.jwt_algorithm,
-                                    "' is not ES256, EdDSA or HS256"));
+    problems.push_back(
+        absl::StrCat("token.algorithm: '", config.jwt_algorithm, "' is not ES256, EdDSA or HS256"));
   }
   config.signing_key_file = token.signing_key_file();
   if (config.jwt_algorithm == "HS256") {

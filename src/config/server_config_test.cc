@@ -40,9 +40,9 @@ TEST(LoadServerConfigTest, RefusesToStartWithoutAKeyOutsideDev) {
 }
 
 TEST(LoadServerConfigTest, FlagsBeatEnvironmentBeatFile) {
-  const std::string file = WriteTemp(
-      "precedence.json",
-      R"({"listen":"127.0.0.1:1","dataDir":"/from-file","token":{"issuer":"file-iss"}})");
+  const std::string file =
+      WriteTemp("precedence.json",
+                R"({"listen":"127.0.0.1:1","dataDir":"/from-file","token":{"issuer":"file-iss"}})");
   absl::StatusOr<ServerConfig> config = LoadServerConfig(
       {.environment = {{"WARDEN_LISTEN", "127.0.0.1:2"}, {"WARDEN_ISSUER", "env-iss"}},
        .args = {"--config", file, "--listen=127.0.0.1:3", "--dev"}});

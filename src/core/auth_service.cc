@@ -3,8 +3,8 @@
 #include <memory>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "core/validation.h"
 
@@ -181,9 +181,9 @@ absl::StatusOr<TokenPair> AuthService::RefreshToken(absl::string_view refresh_to
     return InvalidToken();
   }
   std::string next = NewRefreshToken();
-  absl::StatusOr<RotateResult> rotated =
-      ports_.sessions.Rotate(ports_.token_hasher.Hash(refresh_token), ports_.token_hasher.Hash(next),
-                             ports_.clock.WallNow(), options_.refresh_reuse_grace);
+  absl::StatusOr<RotateResult> rotated = ports_.sessions.Rotate(
+      ports_.token_hasher.Hash(refresh_token), ports_.token_hasher.Hash(next),
+      ports_.clock.WallNow(), options_.refresh_reuse_grace);
   if (!rotated.ok()) {
     return FromStore(rotated.status());
   }
@@ -243,8 +243,8 @@ absl::Status AuthService::Logout(absl::string_view access_token) {
   const WallTime token_expiry =
       WallTime(std::chrono::seconds(claims->expires_at)) + options_.leeway;
   if (!claims->session_id.empty()) {
-    absl::Status revoked = ports_.sessions.RevokeSession(claims->session_id,
-                                                         ports_.clock.WallNow());
+    absl::Status revoked =
+        ports_.sessions.RevokeSession(claims->session_id, ports_.clock.WallNow());
     if (!revoked.ok() && revoked.code() != absl::StatusCode::kNotFound) {
       return FromStore(revoked);
     }
@@ -274,7 +274,8 @@ absl::Status AuthService::LoadRevocations() {
   }
   // An access token outlives its session's revocation by at most access_ttl (+ leeway).
   const auto reach = options_.access_ttl + options_.leeway;
-  absl::StatusOr<std::vector<Session>> sessions = ports_.sessions.ListSessionsRevokedSince(now - reach);
+  absl::StatusOr<std::vector<Session>> sessions =
+      ports_.sessions.ListSessionsRevokedSince(now - reach);
   if (!sessions.ok()) {
     return sessions.status();
   }

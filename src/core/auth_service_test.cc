@@ -11,8 +11,8 @@
 namespace warden::core {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 
 class AuthServiceTest : public ::testing::Test {
  protected:
@@ -180,8 +180,7 @@ TEST_F(AuthServiceTest, ReuseWithinGraceKeepsFamily) {
 TEST_F(AuthServiceTest, AccessAndRefreshTokensAreNotInterchangeable) {
   RegisterAlice();
   TokenPair pair = auth_->Login("alice", "correct horse").value();
-  EXPECT_THAT(auth_->RefreshToken(pair.access_token),
-              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->RefreshToken(pair.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(auth_->Validate(pair.refresh_token), StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
@@ -215,8 +214,7 @@ TEST_F(AuthServiceTest, RevocationsSurviveRestartThroughTheStore) {
           .value();
   EXPECT_THAT(restarted->Validate(pair.access_token), IsOk()) << "before loading";
   ASSERT_THAT(restarted->LoadRevocations(), IsOk());
-  EXPECT_THAT(restarted->Validate(pair.access_token),
-              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(restarted->Validate(pair.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(AuthServiceTest, ValidateRejectsWrongIssuerOrAudience) {

@@ -17,8 +17,8 @@ RegistrationRequest Valid() {
 TEST(ValidationTest, AcceptsAValidRequest) { EXPECT_THAT(ValidateRegistration(Valid()), IsOk()); }
 
 TEST(ValidationTest, UsernameRules) {
-  for (std::string bad : std::vector<std::string>{"", "ab", std::string(65, 'a'), "has space", "semi;colon", "ünï",
-                          std::string("nul\0x", 5)}) {
+  for (std::string bad : std::vector<std::string>{"", "ab", std::string(65, 'a'), "has space",
+                                                  "semi;colon", "ünï", std::string("nul\0x", 5)}) {
     RegistrationRequest r = Valid();
     r.username = bad;
     EXPECT_THAT(ValidateRegistration(r), StatusIs(absl::StatusCode::kInvalidArgument, "username"))
@@ -30,10 +30,10 @@ TEST(ValidationTest, UsernameRules) {
 }
 
 TEST(ValidationTest, EmailRules) {
-  for (std::string bad : std::vector<std::string>{"", "plain", "@example.com", "a@", "a@b", "a@-b.com", "a@b-.com",
-                          "a..b@example.com", ".a@example.com", "a b@example.com",
-                          "a@exa mple.com", "a@b.com\n", std::string("a\0@b.com", 8),
-                          std::string(250, 'a') + "@b.com"}) {
+  for (std::string bad : std::vector<std::string>{
+           "", "plain", "@example.com", "a@", "a@b", "a@-b.com", "a@b-.com", "a..b@example.com",
+           ".a@example.com", "a b@example.com", "a@exa mple.com", "a@b.com\n",
+           std::string("a\0@b.com", 8), std::string(250, 'a') + "@b.com"}) {
     RegistrationRequest r = Valid();
     r.email = bad;
     EXPECT_THAT(ValidateRegistration(r), StatusIs(absl::StatusCode::kInvalidArgument, "email"))

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <cstddef>
 #include <cstdint>
+#include "absl/strings/string_view.h"
 
 #include "core/ports/password_hasher.h"
 

@@ -70,9 +70,9 @@ const SigningKey* JwtCodec::FindKey(absl::string_view kid) const {
 
 absl::StatusOr<std::string> JwtCodec::Sign(const core::AccessClaims& claims) const {
   Json payload = {
-      {"iss", claims.issuer},       {"aud", claims.audience},     {"sub", claims.subject},
-      {"exp", claims.expires_at},   {"iat", claims.issued_at},    {"nbf", claims.not_before},
-      {"jti", claims.token_id},     {"username", claims.username}, {"roles", claims.roles},
+      {"iss", claims.issuer},     {"aud", claims.audience},      {"sub", claims.subject},
+      {"exp", claims.expires_at}, {"iat", claims.issued_at},     {"nbf", claims.not_before},
+      {"jti", claims.token_id},   {"username", claims.username}, {"roles", claims.roles},
   };
   if (!claims.session_id.empty()) {
     payload["sid"] = claims.session_id;
@@ -135,8 +135,7 @@ absl::StatusOr<core::AccessClaims> JwtCodec::Verify(absl::string_view token) con
   }
   if (auto aud = payload.find("aud"); aud != payload.end() && aud->is_string()) {
     claims.audience = aud->get<std::string>();
-  } else if (aud != payload.end() && aud->is_array() && aud->size() == 1 &&
-             (*aud)[0].is_string()) {
+  } else if (aud != payload.end() && aud->is_array() && aud->size() == 1 && (*aud)[0].is_string()) {
     claims.audience = (*aud)[0].get<std::string>();
   } else {
     return Untrusted();

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <string>
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "core/ports/access_token_codec.h"
 #include "crypto/signing_key.h"

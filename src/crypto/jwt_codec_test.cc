@@ -72,7 +72,8 @@ TEST_P(JwtCodecAlgorithmTest, RejectsTamperedPayloadAndSignature) {
   const std::string token = codec.Sign(Claims()).value();
   std::string payload = DecodePart(token, 1);
   payload.replace(payload.find("alice"), 5, "mallo");
-  const std::string forged = absl::StrCat(Part(token, 0), ".", Encode(payload), ".", Part(token, 2));
+  const std::string forged =
+      absl::StrCat(Part(token, 0), ".", Encode(payload), ".", Part(token, 2));
   EXPECT_THAT(codec.Verify(forged), StatusIs(absl::StatusCode::kUnauthenticated));
   std::string bad_sig = token;
   bad_sig[bad_sig.size() - 3] = bad_sig[bad_sig.size() - 3] == 'A' ? 'B' : 'A';
@@ -93,13 +94,15 @@ TEST_P(JwtCodecAlgorithmTest, RejectsTokenFromAnotherKey) {
 INSTANTIATE_TEST_SUITE_P(Algorithms, JwtCodecAlgorithmTest,
                          ::testing::Values(JwtAlgorithm::kES256, JwtAlgorithm::kEdDSA,
                                            JwtAlgorithm::kHS256),
-                         [](const auto& info) { return std::string(JwtAlgorithmName(info.param)); });
+                         [](const auto& info) {
+                           return std::string(JwtAlgorithmName(info.param));
+                         });
 
 TEST(JwtCodecTest, RejectsAlgNone) {
   JwtCodec codec(SigningKey::Generate(JwtAlgorithm::kES256).value());
   const std::string token = codec.Sign(Claims()).value();
-  const std::string header = absl::StrCat(R"({"alg":"none","typ":"at+jwt","kid":")",
-                                          codec.active_key().kid(), R"("})");
+  const std::string header =
+      absl::StrCat(R"({"alg":"none","typ":"at+jwt","kid":")", codec.active_key().kid(), R"("})");
   EXPECT_THAT(codec.Verify(absl::StrCat(Encode(header), ".", Part(token, 1), ".")),
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(codec.Verify(absl::StrCat(Encode(header), ".", Part(token, 1), ".", Part(token, 2))),
@@ -129,19 +132,19 @@ TEST(JwtCodecTest, RejectsWrongTypeUnknownKidCritAndGarbage) {
     return absl::StrCat(input, ".", absl::WebSafeBase64Escape(key.Sign(input).value()));
   };
   const std::string kid = key.kid();
-  EXPECT_THAT(codec.Verify(signed_with(absl::StrCat(R"({"alg":"HS256","typ":"JWT","kid":")", kid,
-                                                    R"("})"))),
+  EXPECT_THAT(codec.Verify(
+                  signed_with(absl::StrCat(R"({"alg":"HS256","typ":"JWT","kid":")", kid, R"("})"))),
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(codec.Verify(signed_with(R"({"alg":"HS256","typ":"at+jwt","kid":"other"})")),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(codec.Verify(signed_with(absl::StrCat(R"({"alg":"HS256","typ":"at+jwt","kid":")",
-                                                    kid, R"(","crit":["x"]})"))),
+  EXPECT_THAT(codec.Verify(signed_with(absl::StrCat(R"({"alg":"HS256","typ":"at+jwt","kid":")", kid,
+                                                    R"(","crit":["x"]})"))),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(codec.Verify(signed_with(absl::StrCat(R"({"alg":"HS256","typ":"at+jwt","kid":")",
-                                                    kid, R"("})"))),
+  EXPECT_THAT(codec.Verify(signed_with(
+                  absl::StrCat(R"({"alg":"HS256","typ":"at+jwt","kid":")", kid, R"("})"))),
               IsOk());
-  for (absl::string_view garbage : {"", ".", "..", "a.b.c", "a.b", "a.b.c.d", "====.====.====",
-                                   "eyJ9.eyJ9.AAAA", "\xff\xfe.\x00.x"}) {
+  for (absl::string_view garbage : {"", ".", "..", "a.b.c", "a.b", "a.b.c.d",
+                                    "====.====.====", "eyJ9.eyJ9.AAAA", "\xff\xfe.\x00.x"}) {
     EXPECT_THAT(codec.Verify(garbage), StatusIs(absl::StatusCode::kUnauthenticated)) << garbage;
   }
 }
@@ -154,17 +157,20 @@ TEST(JwtCodecTest, RejectsClaimsOfWrongTypes) {
     const std::string input = absl::StrCat(header, ".", Encode(payload));
     return absl::StrCat(input, ".", absl::WebSafeBase64Escape(key.Sign(input).value()));
   };
-  EXPECT_THAT(codec.Verify(signed_payload(
-                  R"({"iss":"warden","aud":"api","sub":"u","jti":"j","exp":"1900","iat":1,"nbf":1})")),
-              StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(codec.Verify(signed_payload(
-                  R"({"iss":"warden","aud":"api","sub":"u","jti":"j","exp":1900,"iat":1,"nbf":1,"roles":"admin"})")),
-              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(
+      codec.Verify(signed_payload(
+          R"({"iss":"warden","aud":"api","sub":"u","jti":"j","exp":"1900","iat":1,"nbf":1})")),
+      StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(
+      codec.Verify(signed_payload(
+          R"({"iss":"warden","aud":"api","sub":"u","jti":"j","exp":1900,"iat":1,"nbf":1,"roles":"admin"})")),
+      StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(codec.Verify(signed_payload("[1,2,3]")),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(codec.Verify(signed_payload(
-                  R"({"iss":"warden","aud":"api","sub":"u","jti":"j","exp":1900,"iat":1,"nbf":1})")),
-              IsOk());
+  EXPECT_THAT(
+      codec.Verify(signed_payload(
+          R"({"iss":"warden","aud":"api","sub":"u","jti":"j","exp":1900,"iat":1,"nbf":1})")),
+      IsOk());
 }
 
 TEST(SigningKeyTest, PemRoundTripKeepsKid) {

@@ -99,8 +99,8 @@ absl::StatusOr<SigningKey> SigningKey::FromPkey(EVP_PKEY* pkey) {
     }
     key.algorithm_ = JwtAlgorithm::kES256;
     // RFC 7638: required members only, lexicographic order, no whitespace.
-    thumbprint_input = absl::StrCat(R"({"crv":"P-256","kty":"EC","x":")", *x, R"(","y":")", *y,
-                                    R"("})");
+    thumbprint_input =
+        absl::StrCat(R"({"crv":"P-256","kty":"EC","x":")", *x, R"(","y":")", *y, R"("})");
   } else if (EVP_PKEY_get_id(pkey) == EVP_PKEY_ED25519) {
     unsigned char raw[32];
     size_t raw_len = sizeof(raw);
@@ -165,7 +165,8 @@ SigningKey SigningKey::FromSecret(absl::string_view secret) {
   key.algorithm_ = JwtAlgorithm::kHS256;
   key.secret_ = std::string(secret);
   key.kid_ = absl::StrCat(
-      "hs256-", absl::WebSafeBase64Escape(Sha256(absl::StrCat("warden-kid:", secret))).substr(0, 16));
+      "hs256-",
+      absl::WebSafeBase64Escape(Sha256(absl::StrCat("warden-kid:", secret))).substr(0, 16));
   return key;
 }
 

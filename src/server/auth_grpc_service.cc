@@ -44,8 +44,8 @@ grpc::Status Malformed(const std::string& type) {
 
 // Finishes with `status`, serializing `response` first when the call succeeded.
 template <typename Response>
-void Reply(grpc::ServerUnaryReactor* reactor, const absl::Status& status,
-           const Response& response, grpc::ByteBuffer* bytes) {
+void Reply(grpc::ServerUnaryReactor* reactor, const absl::Status& status, const Response& response,
+           grpc::ByteBuffer* bytes) {
   if (!status.ok()) {
     reactor->Finish(ToGrpcStatus(status));
     return;
@@ -67,21 +67,19 @@ grpc::ServerUnaryReactor* AuthGrpcService::Offload(grpc::CallbackServerContext* 
     reactor->Finish(Malformed(Request::descriptor()->full_name()));
     return reactor;
   }
-  const bool queued = pool.TrySubmit(
-      [context, reactor, response_bytes, handle, request = std::shared_ptr<Request>(
-                                                     std::move(request))] {
-        if (context->IsCancelled()) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
-          return;
-        }
-        Response response;
-        const absl::Status status = handle(*request, response);
-        Reply(reactor, status, response, response_bytes);
-      });
+  const bool queued = pool.TrySubmit([context, reactor, response_bytes, handle,
+                                      request = std::shared_ptr<Request>(std::move(request))] {
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+      return;
+    }
+    Response response;
+    const absl::Status status = handle(*request, response);
+    Reply(reactor, status, response, response_bytes);
+  });
   if (!queued) {
     context->AddTrailingMetadata("grpc-retry-pushback-ms", kRetryPushbackMs);
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "server busy, retry later"));
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry later"));
   }
   return reactor;
 }

@@ -95,8 +95,8 @@ void HealthService::SetServing(const std::string& service, bool serving) {
   if (shut_down_) {
     return;
   }
-  const ServingStatus status = serving ? HealthCheckResponse::SERVING
-                                       : HealthCheckResponse::NOT_SERVING;
+  const ServingStatus status =
+      serving ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING;
   statuses_[service] = status;
   for (Watcher* watcher : watchers_) {
     if (watcher->name_ == service) {

@@ -24,8 +24,8 @@ class HealthServiceTest : public ::testing::Test {
     builder.RegisterService(&health_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
-    stub_ = Health::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                                grpc::InsecureChannelCredentials()));
+    stub_ = Health::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
     health_.Shutdown();
@@ -60,8 +60,7 @@ TEST_F(HealthServiceTest, WatchStreamsChangesAndEndsOnShutdown) {
   grpc::ClientContext context;
   HealthCheckRequest request;
   request.set_service("auth.AuthService");
-  std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> reader =
-      stub_->Watch(&context, request);
+  std::unique_ptr<grpc::ClientReader<HealthCheckResponse>> reader = stub_->Watch(&context, request);
   HealthCheckResponse response;
   ASSERT_TRUE(reader->Read(&response));
   EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);

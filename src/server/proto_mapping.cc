@@ -23,8 +23,7 @@ void ToLoginResponse(const core::TokenPair& tokens, ::auth::LoginResponse& respo
   response.set_expires_in(tokens.expires_in);
 }
 
-void ToRefreshTokenResponse(const core::TokenPair& tokens,
-                            ::auth::RefreshTokenResponse& response) {
+void ToRefreshTokenResponse(const core::TokenPair& tokens, ::auth::RefreshTokenResponse& response) {
   response.set_access_token(tokens.access_token);
   response.set_token_type(kTokenType);
   response.set_expires_in(tokens.expires_in);

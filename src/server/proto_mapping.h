@@ -9,8 +9,7 @@ namespace warden::server {
 core::RegistrationRequest FromRegisterRequest(const ::auth::RegisterRequest& request);
 void ToRegisterResponse(const core::User& user, ::auth::RegisterResponse& response);
 void ToLoginResponse(const core::TokenPair& tokens, ::auth::LoginResponse& response);
-void ToRefreshTokenResponse(const core::TokenPair& tokens,
-                            ::auth::RefreshTokenResponse& response);
+void ToRefreshTokenResponse(const core::TokenPair& tokens, ::auth::RefreshTokenResponse& response);
 void ToTokenInfo(const core::AccessClaims& claims, ::auth::TokenInfo& info);
 
 }  // namespace warden::server

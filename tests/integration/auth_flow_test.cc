@@ -99,11 +99,11 @@ TEST_F(AuthFlowTest, BadCredentialsAndTokensAllLookTheSame) {
 TEST_F(AuthFlowTest, BearerSchemeIsCaseInsensitiveAndOtherSchemesFail) {
   ASSERT_THAT(client().Register(User("erin")), IsOk());
   const std::string token = client().Login("erin", "password-of-erin")->access_token();
-  for (const auto& [header, ok] : std::vector<std::pair<std::string, bool>>{
-           {"bearer " + token, true},
-           {"BEARER " + token, true},
-           {"Basic " + token, false},
-           {token, false}}) {
+  for (const auto& [header, ok] :
+       std::vector<std::pair<std::string, bool>>{{"bearer " + token, true},
+                                                 {"BEARER " + token, true},
+                                                 {"Basic " + token, false},
+                                                 {token, false}}) {
     grpc::ClientContext context;
     context.AddMetadata("authorization", header);
     EXPECT_EQ(stub_->ValidateToken(context).ok(), ok) << header.substr(0, 10);
@@ -196,8 +196,8 @@ TEST_F(AuthFlowTest, MalformedProtobufIsAnErrorNotACrash) {
     grpc::ByteBuffer request(&slice, 1);
     grpc::ByteBuffer response;
     std::promise<grpc::Status> done;
-    generic.UnaryCall(&context, "/auth.AuthService/Login", grpc::StubOptions(), &request,
-                      &response, [&done](grpc::Status s) { done.set_value(s); });
+    generic.UnaryCall(&context, "/auth.AuthService/Login", grpc::StubOptions(), &request, &response,
+                      [&done](grpc::Status s) { done.set_value(s); });
     grpc::Status status = done.get_future().get();
     EXPECT_FALSE(status.ok());
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

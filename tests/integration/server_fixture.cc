@@ -9,8 +9,8 @@ namespace warden::testing {
 
 void ServerFixture::SetUp() {
   static int counter = 0;
-  dir_ = std::filesystem::temp_directory_path() /
-         absl::StrCat("warden-it-", getpid(), "-", counter++);
+  dir_ =
+      std::filesystem::temp_directory_path() / absl::StrCat("warden-it-", getpid(), "-", counter++);
   config::ServerConfig config;
   config.listen = "127.0.0.1:0";
   config.data_dir = dir_.string();
@@ -35,9 +35,7 @@ void ServerFixture::TearDown() {
   std::filesystem::remove_all(dir_);
 }
 
-std::string ServerFixture::Address() const {
-  return absl::StrCat("127.0.0.1:", server_->port());
-}
+std::string ServerFixture::Address() const { return absl::StrCat("127.0.0.1:", server_->port()); }
 
 ::auth::RegisterRequest ServerFixture::User(const std::string& name) const {
   ::auth::RegisterRequest request;

@@ -15,8 +15,7 @@ class MockAuthStub : public AuthStub {
               (grpc::ClientContext&, const ::auth::LoginRequest&), (override));
   MOCK_METHOD(absl::StatusOr<::auth::RefreshTokenResponse>, RefreshToken,
               (grpc::ClientContext&, const ::auth::RefreshTokenRequest&), (override));
-  MOCK_METHOD(absl::StatusOr<::auth::TokenInfo>, ValidateToken, (grpc::ClientContext&),
-              (override));
+  MOCK_METHOD(absl::StatusOr<::auth::TokenInfo>, ValidateToken, (grpc::ClientContext&), (override));
   MOCK_METHOD(absl::Status, Logout, (grpc::ClientContext&), (override));
   MOCK_METHOD(absl::StatusOr<::grpc::health::v1::HealthCheckResponse>, Check,
               (grpc::ClientContext&, const ::grpc::health::v1::HealthCheckRequest&), (override));

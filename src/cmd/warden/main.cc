@@ -9,8 +9,7 @@ int main(int argc, char** argv) {
   return warden::cli::Run(
       {argv + 1, argv + argc}, warden::ProcessEnvironment(),
       [](const std::string& address) {
-        return std::make_shared<warden::client::GrpcAuthStub>(
-            warden::client::MakeChannel(address));
+        return std::make_shared<warden::client::GrpcAuthStub>(warden::client::MakeChannel(address));
       },
       {.in = std::cin, .out = std::cout, .err = std::cerr});
 }

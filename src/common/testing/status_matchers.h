@@ -2,9 +2,9 @@
 
 #include <gmock/gmock.h>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace warden {
 

@@ -3,9 +3,9 @@
 #include <string>
 #include <string_view>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/model.h"
 
 namespace warden::core {
@@ -23,7 +23,8 @@ class UserStore {
   // Returns kNotFound if no user has `id`.
   virtual absl::StatusOr<User> FindById(absl::string_view id) = 0;
   // Replaces the password hash of user `id` (rehash on login). kNotFound if there is none.
-  virtual absl::Status UpdatePasswordHash(absl::string_view id, absl::string_view password_hash) = 0;
+  virtual absl::Status UpdatePasswordHash(absl::string_view id,
+                                          absl::string_view password_hash) = 0;
   // Returns OK when the backend answers; used by health checks.
   virtual absl::Status Ping() = 0;
 };

@@ -6,9 +6,9 @@
 #include <random>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "core/ports/access_token_codec.h"
 #include "core/ports/password_hasher.h"
 #include "core/ports/random_source.h"

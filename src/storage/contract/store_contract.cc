@@ -114,7 +114,8 @@ TEST_P(StoreContract, UpdatePasswordHashReplacesIt) {
 TEST_P(StoreContract, PingAnswers) { EXPECT_THAT(users().Ping(), IsOk()); }
 
 TEST_P(SessionContract, RotateSpendsTokenAndMakesNextLive) {
-  absl::StatusOr<core::RotateResult> first = sessions().Rotate("h1", "h2", kContractNow, seconds(10));
+  absl::StatusOr<core::RotateResult> first =
+      sessions().Rotate("h1", "h2", kContractNow, seconds(10));
   ASSERT_THAT(first, IsOk());
   EXPECT_EQ(first->outcome, core::RotateOutcome::kRotated);
   EXPECT_EQ(first->session.id, "s1");
@@ -150,15 +151,17 @@ TEST_P(SessionContract, ReuseAfterGraceRevokesTheWholeFamily) {
   // The live descendant dies with the family.
   EXPECT_EQ(sessions().Rotate("h2", "h3", kContractNow + seconds(12), seconds(10))->outcome,
             core::RotateOutcome::kRevoked);
-  absl::StatusOr<std::vector<core::Session>> revoked = sessions().ListSessionsRevokedSince(kContractNow);
+  absl::StatusOr<std::vector<core::Session>> revoked =
+      sessions().ListSessionsRevokedSince(kContractNow);
   ASSERT_THAT(revoked, IsOk());
   ASSERT_EQ(revoked->size(), 1u);
   EXPECT_EQ((*revoked)[0].id, "s1");
 }
 
 TEST_P(SessionContract, ExpiredSessionCannotRotate) {
-  EXPECT_EQ(sessions().Rotate("h1", "h2", kContractNow + std::chrono::hours(1), seconds(10))->outcome,
-            core::RotateOutcome::kExpired);
+  EXPECT_EQ(
+      sessions().Rotate("h1", "h2", kContractNow + std::chrono::hours(1), seconds(10))->outcome,
+      core::RotateOutcome::kExpired);
 }
 
 TEST_P(SessionContract, RevokedSessionCannotRotate) {
@@ -166,7 +169,8 @@ TEST_P(SessionContract, RevokedSessionCannotRotate) {
   ASSERT_THAT(sessions().RevokeSession("s1", kContractNow + seconds(1)), IsOk());
   EXPECT_EQ(sessions().Rotate("h1", "h2", kContractNow, seconds(10))->outcome,
             core::RotateOutcome::kRevoked);
-  EXPECT_THAT(sessions().RevokeSession("unknown", kContractNow), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(sessions().RevokeSession("unknown", kContractNow),
+              StatusIs(absl::StatusCode::kNotFound));
   absl::StatusOr<std::vector<core::Session>> revoked =
       sessions().ListSessionsRevokedSince(kContractNow + seconds(1));
   ASSERT_THAT(revoked, IsOk());
@@ -193,10 +197,12 @@ TEST_P(SessionContract, ExactlyOneOfConcurrentRotationsWins) {
 }
 
 TEST_P(SessionContract, RevokedAccessTokensAreListedUntilExpiry) {
-  ASSERT_THAT(sessions().RevokeAccessToken({.id = "jti-1", .expires_at = kContractNow + seconds(60)}),
-              IsOk());
-  ASSERT_THAT(sessions().RevokeAccessToken({.id = "jti-1", .expires_at = kContractNow + seconds(90)}),
-              IsOk());
+  ASSERT_THAT(
+      sessions().RevokeAccessToken({.id = "jti-1", .expires_at = kContractNow + seconds(60)}),
+      IsOk());
+  ASSERT_THAT(
+      sessions().RevokeAccessToken({.id = "jti-1", .expires_at = kContractNow + seconds(90)}),
+      IsOk());
   absl::StatusOr<std::vector<core::Revocation>> live =
       sessions().ListRevokedAccessTokens(kContractNow + seconds(61));
   ASSERT_THAT(live, IsOk());

@@ -3,8 +3,8 @@
 #include <mutex>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "core/ports/session_store.h"
 #include "core/ports/user_store.h"
 

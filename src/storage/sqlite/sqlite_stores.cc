@@ -13,8 +13,8 @@ int64_t ToMicros(core::WallTime t) {
 }
 
 core::WallTime FromMicros(int64_t us) {
-  return core::WallTime(std::chrono::duration_cast<core::WallTime::duration>(
-      std::chrono::microseconds(us)));
+  return core::WallTime(
+      std::chrono::duration_cast<core::WallTime::duration>(std::chrono::microseconds(us)));
 }
 
 constexpr absl::string_view kUserColumns =
@@ -299,8 +299,8 @@ absl::Status SqliteSessionStore::RevokeAccessToken(const core::Revocation& revoc
 
 absl::StatusOr<std::vector<core::Session>> SqliteSessionStore::ListSessionsRevokedSince(
     core::WallTime since) {
-  static const std::string sql = absl::StrCat("SELECT ", kSessionColumns,
-                                              " FROM sessions WHERE revoked_at_us >= ?");
+  static const std::string sql =
+      absl::StrCat("SELECT ", kSessionColumns, " FROM sessions WHERE revoked_at_us >= ?");
   std::vector<core::Session> out;
   absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
     absl::StatusOr<Statement> select = db.Prepare(sql);
@@ -343,8 +343,8 @@ absl::StatusOr<std::vector<core::Revocation>> SqliteSessionStore::ListRevokedAcc
       if (!*row) {
         return absl::OkStatus();
       }
-      out.push_back(core::Revocation{.id = (*select)->Text(0),
-                                     .expires_at = FromMicros((*select)->Int(1))});
+      out.push_back(
+          core::Revocation{.id = (*select)->Text(0), .expires_at = FromMicros((*select)->Int(1))});
     }
   });
   if (!status.ok()) {

@@ -68,10 +68,8 @@ TEST(SqliteDatabaseTest, RefusesSchemaNewerThanBinary) {
   {
     absl::StatusOr<std::unique_ptr<SqliteDatabase>> db = SqliteDatabase::Open({.path = path});
     ASSERT_THAT(db, IsOk());
-    ASSERT_THAT((*db)->WithConnection(false,
-                                      [](SqliteDatabase& d) {
-                                        return d.Exec("PRAGMA user_version=999");
-                                      }),
+    ASSERT_THAT((*db)->WithConnection(
+                    false, [](SqliteDatabase& d) { return d.Exec("PRAGMA user_version=999"); }),
                 IsOk());
   }
   EXPECT_THAT(SqliteDatabase::Open({.path = path}),
