@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds once, and runs every check and test:
+#   static checks (layering, clang-format, buf lint + breaking against the seed proto),
+#   all tests (unit, store contract, integration, end-to-end) on the default build,
+#   unit + integration tests under ASan+UBSan, and the concurrent units under TSan.
+# Set WARDEN_SKIP_SANITIZERS=1 for a quick local run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+export CTEST_OUTPUT_ON_FAILURE=1
+jobs=$(nproc)
+
+bash tools/install-deps.sh
+
+summary=()
+passed=0
+failed=0
+run_ctest() {  # run_ctest LABEL BUILD_DIR [ctest args...]
+  local label=$1 dir=$2 log
+  shift 2
+  log=$(mktemp)
+  set +e
+  ctest --test-dir "$dir" -j"$jobs" --timeout 900 "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  local line
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$log" | tail -1 || true)
+  rm -f "$log"
+  if [[ -z $line ]]; then
+    echo "test.sh: $label ran no tests" >&2
+    failed=$((failed + 1))
+    return
+  fi
+  local total fails
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  fails=$(sed -E 's/.*, ([0-9]+) tests failed.*/\1/' <<<"$line")
+  passed=$((passed + total - fails))
+  failed=$((failed + fails))
+  summary+=("$label: $line")
+  if ((rc != 0 && fails == 0)); then
+    failed=$((failed + 1))
+  fi
+}
+
+echo "== static checks"
+bash tools/check-layering.sh
+find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run -Werror
+echo "clang-format: clean"
+bash tools/check-proto.sh
+
+echo "== build (RelWithDebInfo)"
+cmake --preset default >/dev/null
+cmake --build build -j"$jobs"
+echo "== tests (default build)"
+run_ctest default build
+
+if [[ "${WARDEN_SKIP_SANITIZERS:-0}" != "1" ]]; then
+  echo "== ASan + UBSan: unit and integration tests"
+  cmake --preset asan-ubsan >/dev/null
+  cmake --build build-asan -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_ctest asan-ubsan build-asan -E '^e2e\.'
+
+  echo "== TSan: concurrent units (worker pool, revocation list, stores, auth service)"
+  tsan_targets=(warden_common_test warden_core_test warden_storage_memory_test
+                warden_storage_sqlite_test)
+  cmake --preset tsan >/dev/null
+  cmake --build build-tsan -j"$jobs" --target "${tsan_targets[@]}"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    run_ctest tsan build-tsan -R '^(WorkerPoolTest|RevocationListTest|AuthServiceTest|Memory/|Sqlite/|SqliteDatabaseTest)'
+fi
+
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+echo "warden: $passed passed, $failed failed"
+((failed == 0))
