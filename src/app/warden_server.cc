@@ -178,45 +178,31 @@ absl::Status WardenServer::Build() {
   }
   health_.SetServing("", true);
   health_.SetServing(kAuthServiceName, true);
-  prober_ = std::thread([this] { ProbeLoop(); });
+  prober_ = std::make_unique<server::HealthProber>(
+      health_, [this] { return users_->Ping(); },
+      [this] {
+        absl::StatusOr<int64_t> purged = auth_->PurgeExpired();
+        if (!purged.ok()) {
+          spdlog::warn("housekeeping failed: {}", std::string(purged.status().message()));
+        } else if (*purged > 0) {
+          spdlog::debug("housekeeping deleted {} expired rows", *purged);
+        }
+      },
+      server::HealthProber::Options{.interval = kProbeInterval,
+                                    .services = {"", kAuthServiceName}});
+  prober_->Start();
   return absl::OkStatus();
-}
-
-void WardenServer::ProbeLoop() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  bool healthy = true;
-  while (!stop_probe_.wait_for(lock, kProbeInterval, [this] { return stopping_; })) {
-    lock.unlock();
-    const absl::Status ping = users_->Ping();
-    revocations_.Prune(clock_.WallNow());
-    if (ping.ok() != healthy) {
-      healthy = ping.ok();
-      if (healthy) {
-        spdlog::info("store reachable again: SERVING");
-      } else {
-        spdlog::error("store unusable, NOT_SERVING: {}", std::string(ping.message()));
-      }
-      health_.SetServing("", healthy);
-      health_.SetServing(kAuthServiceName, healthy);
-    }
-    lock.lock();
-  }
 }
 
 void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   std::call_once(shutdown_once_, [this, deadline] {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
+    if (prober_ != nullptr) {
+      prober_->Stop();
     }
-    stop_probe_.notify_all();
     health_.Shutdown();
     server_->Shutdown(deadline);
     hash_pool_->Stop();
     io_pool_->Stop();
-    if (prober_.joinable()) {
-      prober_.join();
-    }
   });
 }
 

@@ -19,6 +19,7 @@
 #include "crypto/jwt_codec.h"
 #include "crypto/sodium_primitives.h"
 #include "server/auth_grpc_service.h"
+#include "server/health_prober.h"
 #include "server/health_service.h"
 #include "storage/sqlite/sqlite_stores.h"
 
@@ -40,6 +41,8 @@ class WardenServer {
   server::HealthService& health() { return health_; }
   core::AuthService& auth() { return *auth_; }
   const crypto::SigningKey& signing_key() const { return codec_->active_key(); }
+  // Runs the store probe and housekeeping now (normally every 5 s).
+  absl::Status ProbeForTest() { return prober_->ProbeOnce(); }
   // Calls waiting for or running on the hashing pool.
   size_t PendingHashJobsForTest() const { return hash_pool_->PendingForTest(); }
 
@@ -52,7 +55,6 @@ class WardenServer {
  private:
   explicit WardenServer(const config::ServerConfig& config);
   absl::Status Build();
-  void ProbeLoop();
 
   const config::ServerConfig config_;
   SystemClock clock_;
@@ -72,11 +74,8 @@ class WardenServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 
-  std::mutex mutex_;
-  std::condition_variable stop_probe_;
-  bool stopping_ = false;
+  std::unique_ptr<server::HealthProber> prober_;
   std::once_flag shutdown_once_;
-  std::thread prober_;
 };
 
 // Runs wardend until SIGTERM or SIGINT, then drains within config.drain. Returns the exit code.

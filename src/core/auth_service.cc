@@ -263,6 +263,13 @@ absl::Status AuthService::Logout(absl::string_view access_token) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> AuthService::PurgeExpired() {
+  const WallTime now = ports_.clock.WallNow();
+  ports_.revocations.Prune(now);
+  // An access token can outlive its session's expiry by access_ttl (+ leeway).
+  return ports_.sessions.PurgeExpired(now - options_.access_ttl - options_.leeway);
+}
+
 absl::Status AuthService::LoadRevocations() {
   const WallTime now = ports_.clock.WallNow();
   absl::StatusOr<std::vector<Revocation>> tokens = ports_.sessions.ListRevokedAccessTokens(now);

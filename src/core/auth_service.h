@@ -70,6 +70,9 @@ class AuthService {
 
   // Loads revocations from the session store into the in-memory list (at startup).
   absl::Status LoadRevocations();
+  // Housekeeping: forgets expired revocations in memory and deletes sessions and revocations
+  // from the store once no token they cover can still be valid. Returns rows deleted.
+  absl::StatusOr<int64_t> PurgeExpired();
 
   const Options& options() const { return options_; }
 

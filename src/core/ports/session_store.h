@@ -47,6 +47,9 @@ class SessionStore {
   virtual absl::Status RevokeAccessToken(const Revocation& revocation) = 0;
   // Returns the sessions revoked at or after `since`.
   virtual absl::StatusOr<std::vector<Session>> ListSessionsRevokedSince(WallTime since) = 0;
+  // Deletes sessions (with their refresh-token hashes) that expired before `before`, and access
+  // token revocations that expired before it. Returns how many rows went.
+  virtual absl::StatusOr<int64_t> PurgeExpired(WallTime before) = 0;
   // Returns the revoked access tokens that have not expired at `now`.
   virtual absl::StatusOr<std::vector<Revocation>> ListRevokedAccessTokens(WallTime now) = 0;
 };

@@ -211,6 +211,37 @@ TEST_P(SessionContract, RevokedAccessTokensAreListedUntilExpiry) {
   EXPECT_TRUE(sessions().ListRevokedAccessTokens(kContractNow + seconds(91))->empty());
 }
 
+TEST_P(SessionContract, PurgeExpiredDeletesOnlyWhatExpired) {
+  ASSERT_THAT(
+      sessions().CreateSession(core::Session{.id = "s-long",
+                                             .user_id = user_id_,
+                                             .created_at = kContractNow,
+                                             .expires_at = kContractNow + std::chrono::hours(10)},
+                               "h-long"),
+      IsOk());
+  ASSERT_EQ(sessions().Rotate("h1", "h2", kContractNow, seconds(10))->outcome,
+            core::RotateOutcome::kRotated);
+  ASSERT_THAT(sessions().RevokeAccessToken(
+                  {.id = "old-jti", .expires_at = kContractNow + std::chrono::minutes(30)}),
+              IsOk());
+  ASSERT_THAT(sessions().RevokeAccessToken(
+                  {.id = "new-jti", .expires_at = kContractNow + std::chrono::hours(5)}),
+              IsOk());
+  // s1 (and its two token hashes) expired at +1h; s-long lives to +10h.
+  absl::StatusOr<int64_t> deleted = sessions().PurgeExpired(kContractNow + std::chrono::hours(2));
+  ASSERT_THAT(deleted, IsOk());
+  EXPECT_EQ(*deleted, 4);  // s1, h1, h2, old-jti
+  EXPECT_EQ(sessions().Rotate("h2", "h3", kContractNow, seconds(10))->outcome,
+            core::RotateOutcome::kNotFound);
+  EXPECT_EQ(sessions().Rotate("h-long", "h-next", kContractNow, seconds(10))->outcome,
+            core::RotateOutcome::kRotated);
+  absl::StatusOr<std::vector<core::Revocation>> live =
+      sessions().ListRevokedAccessTokens(kContractNow);
+  ASSERT_THAT(live, IsOk());
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].id, "new-jti");
+}
+
 }  // namespace
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreContract);

@@ -131,4 +131,17 @@ absl::StatusOr<std::vector<core::Revocation>> InMemorySessionStore::ListRevokedA
   return out;
 }
 
+absl::StatusOr<int64_t> InMemorySessionStore::PurgeExpired(core::WallTime before) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t deleted = 0;
+  deleted += absl::erase_if(refresh_, [&](const auto& entry) {
+    return sessions_.at(entry.second.session_id).expires_at < before;
+  });
+  deleted += absl::erase_if(sessions_,
+                            [&](const auto& entry) { return entry.second.expires_at < before; });
+  deleted +=
+      absl::erase_if(revoked_tokens_, [&](const auto& entry) { return entry.second < before; });
+  return deleted;
+}
+
 }  // namespace warden::storage

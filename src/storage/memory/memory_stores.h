@@ -39,6 +39,7 @@ class InMemorySessionStore final : public core::SessionStore {
       core::WallTime since) override;
   absl::StatusOr<std::vector<core::Revocation>> ListRevokedAccessTokens(
       core::WallTime now) override;
+  absl::StatusOr<int64_t> PurgeExpired(core::WallTime before) override;
 
  private:
   struct RefreshRecord {

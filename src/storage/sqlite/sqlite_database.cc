@@ -41,6 +41,11 @@ const std::vector<absl::string_view>& Migrations() {
           expires_at_us INTEGER NOT NULL
         );
       )sql",
+      // 2: housekeeping deletes by expiry.
+      R"sql(
+        CREATE INDEX sessions_by_expiry ON sessions(expires_at_us);
+        CREATE INDEX revoked_access_tokens_by_expiry ON revoked_access_tokens(expires_at_us);
+      )sql",
   };
   return *migrations;
 }

@@ -68,6 +68,9 @@ class SqliteDatabase {
   // Executes SQL without results. Only call inside WithConnection (or during Open).
   absl::Status Exec(absl::string_view sql);
 
+  // Rows changed by the last INSERT, UPDATE or DELETE. Only call inside WithConnection.
+  int64_t ChangesForLastStatement() const { return sqlite3_changes64(db_); }
+
   int SchemaVersion() const { return schema_version_; }
   static int LatestSchemaVersion();
 

@@ -353,4 +353,29 @@ absl::StatusOr<std::vector<core::Revocation>> SqliteSessionStore::ListRevokedAcc
   return out;
 }
 
+absl::StatusOr<int64_t> SqliteSessionStore::PurgeExpired(core::WallTime before) {
+  int64_t deleted = 0;
+  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    for (absl::string_view sql : {"DELETE FROM refresh_tokens WHERE session_id IN "
+                                  "(SELECT id FROM sessions WHERE expires_at_us < ?1)",
+                                  "DELETE FROM sessions WHERE expires_at_us < ?1",
+                                  "DELETE FROM revoked_access_tokens WHERE expires_at_us < ?1"}) {
+      absl::StatusOr<Statement> del = db.Prepare(sql);
+      if (!del.ok()) {
+        return del.status();
+      }
+      (*del)->Bind(1, ToMicros(before));
+      if (absl::Status s = (*del)->Run(); !s.ok()) {
+        return s;
+      }
+      deleted += db.ChangesForLastStatement();
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return deleted;
+}
+
 }  // namespace warden::storage

@@ -37,6 +37,7 @@ class SqliteSessionStore final : public core::SessionStore {
       core::WallTime since) override;
   absl::StatusOr<std::vector<core::Revocation>> ListRevokedAccessTokens(
       core::WallTime now) override;
+  absl::StatusOr<int64_t> PurgeExpired(core::WallTime before) override;
 
  private:
   SqliteDatabase& db_;
