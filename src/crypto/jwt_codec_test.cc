@@ -109,6 +109,34 @@ TEST(JwtCodecTest, RejectsAlgNone) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
+TEST(JwtCodecTest, RejectsPsychicEcdsaSignature) {
+  // CVE-2022-21449: an all-zero r||s must never verify.
+  JwtCodec codec(SigningKey::Generate(JwtAlgorithm::kES256).value());
+  const std::string token = codec.Sign(Claims()).value();
+  const std::string zeros(64, '\0');
+  EXPECT_THAT(codec.Verify(absl::StrCat(Part(token, 0), ".", Part(token, 1), ".",
+                                        absl::WebSafeBase64Escape(zeros))),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  // A DER-encoded signature (what OpenSSL emits natively) is not a JWS signature either.
+  EXPECT_THAT(codec.Verify(absl::StrCat(Part(token, 0), ".", Part(token, 1), ".",
+                                        absl::WebSafeBase64Escape(std::string(72, '\x30')))),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST(JwtCodecTest, IgnoresEmbeddedKeysAndKeyUrls) {
+  // jwk / jku / x5u in the header must not make the token trusted by another key.
+  SigningKey attacker = SigningKey::Generate(JwtAlgorithm::kES256).value();
+  JwtCodec codec(SigningKey::Generate(JwtAlgorithm::kES256).value());
+  const std::string header =
+      absl::StrCat(R"({"alg":"ES256","typ":"at+jwt","kid":")", attacker.kid(), R"(","jwk":)",
+                   attacker.PublicJwkMembers(), R"(,"jku":"http://127.0.0.1/jwks"})");
+  const std::string input =
+      absl::StrCat(Encode(header), ".", Part(codec.Sign(Claims()).value(), 1));
+  const std::string forged =
+      absl::StrCat(input, ".", absl::WebSafeBase64Escape(attacker.Sign(input).value()));
+  EXPECT_THAT(codec.Verify(forged), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 TEST(JwtCodecTest, RejectsAlgorithmSubstitutionToHs256WithPublicKey) {
   // Classic confusion attack: sign with HS256 using the public key text as the secret.
   SigningKey es = SigningKey::Generate(JwtAlgorithm::kES256).value();
