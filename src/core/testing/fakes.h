@@ -12,6 +12,7 @@
 #include "core/ports/access_token_codec.h"
 #include "core/ports/password_hasher.h"
 #include "core/ports/random_source.h"
+#include "core/ports/signing_keys.h"
 
 namespace warden::core {
 
@@ -78,6 +79,50 @@ class FakeRandomSource final : public RandomSource {
 class FakeTokenHasher final : public TokenHasher {
  public:
   std::string Hash(absl::string_view token) const override { return absl::StrCat("h:", token); }
+};
+
+}  // namespace warden::core
+
+namespace warden::core {
+
+// Makes key records with sequential kids ("k1", "k2", ...) and no real key material.
+class FakeSigningKeyFactory final : public SigningKeyFactory {
+ public:
+  absl::StatusOr<SigningKeyRecord> CreateSigningKey(absl::string_view algorithm,
+                                                    WallTime created_at,
+                                                    WallTime activate_at) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return SigningKeyRecord{.kid = absl::StrCat("k", ++count_),
+                            .algorithm = std::string(algorithm),
+                            .public_jwk = "{}",
+                            .sealed_private_key = "sealed",
+                            .created_at = created_at,
+                            .activate_at = activate_at};
+  }
+
+ private:
+  std::mutex mutex_;
+  int count_ = 0;
+};
+
+// Remembers what was installed.
+class FakeSigningKeyInstaller final : public SigningKeyInstaller {
+ public:
+  absl::Status InstallSigningKeys(absl::string_view signing_kid,
+                                  const std::vector<SigningKeyRecord>& trusted) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    signing = std::string(signing_kid);
+    trusted_kids.clear();
+    for (const SigningKeyRecord& key : trusted) {
+      trusted_kids.push_back(key.kid);
+    }
+    ++installs;
+    return absl::OkStatus();
+  }
+  std::mutex mutex_;
+  std::string signing;
+  std::vector<std::string> trusted_kids;
+  int installs = 0;
 };
 
 }  // namespace warden::core

@@ -242,6 +242,48 @@ TEST_P(SessionContract, PurgeExpiredDeletesOnlyWhatExpired) {
   EXPECT_EQ((*live)[0].id, "new-jti");
 }
 
+core::SigningKeyRecord Key(std::string kid, int activate_offset_s) {
+  return core::SigningKeyRecord{.kid = kid,
+                                .algorithm = "ES256",
+                                .public_jwk = R"({"crv":"P-256","kty":"EC","x":"a","y":"b"})",
+                                .sealed_private_key = "sealed:" + kid,
+                                .created_at = kContractNow,
+                                .activate_at = kContractNow + seconds(activate_offset_s)};
+}
+
+TEST_P(StoreContract, SigningKeysRoundTripInActivationOrder) {
+  ASSERT_THAT(signing_keys().InsertSigningKey(Key("later", 100)), IsOk());
+  ASSERT_THAT(signing_keys().InsertSigningKey(Key("first", 0)), IsOk());
+  absl::StatusOr<std::vector<core::SigningKeyRecord>> keys = signing_keys().ListSigningKeys();
+  ASSERT_THAT(keys, IsOk());
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_EQ((*keys)[0].kid, "first");
+  EXPECT_EQ((*keys)[1].kid, "later");
+  EXPECT_EQ((*keys)[1].sealed_private_key, "sealed:later");
+  EXPECT_EQ((*keys)[1].public_jwk, R"({"crv":"P-256","kty":"EC","x":"a","y":"b"})");
+  EXPECT_EQ((*keys)[1].activate_at, kContractNow + seconds(100));
+  EXPECT_FALSE((*keys)[1].withdrawn_at.has_value());
+}
+
+TEST_P(StoreContract, SigningKeyWithSameKidOrActivationTimeIsAlreadyExists) {
+  ASSERT_THAT(signing_keys().InsertSigningKey(Key("a", 0)), IsOk());
+  EXPECT_THAT(signing_keys().InsertSigningKey(Key("a", 5)),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(signing_keys().InsertSigningKey(Key("b", 0)),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_P(StoreContract, SigningKeysCanBeWithdrawnAndDeleted) {
+  ASSERT_THAT(signing_keys().InsertSigningKey(Key("a", 0)), IsOk());
+  ASSERT_THAT(signing_keys().WithdrawSigningKey("a", kContractNow + seconds(7)), IsOk());
+  ASSERT_THAT(signing_keys().WithdrawSigningKey("a", kContractNow + seconds(9)), IsOk());
+  EXPECT_EQ(signing_keys().ListSigningKeys()->at(0).withdrawn_at, kContractNow + seconds(7));
+  EXPECT_THAT(signing_keys().WithdrawSigningKey("zz", kContractNow),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_THAT(signing_keys().DeleteSigningKey("a"), IsOk());
+  EXPECT_TRUE(signing_keys().ListSigningKeys()->empty());
+}
+
 }  // namespace
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreContract);

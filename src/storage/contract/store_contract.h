@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/ports/session_store.h"
+#include "core/ports/signing_keys.h"
 #include "core/ports/user_store.h"
 
 namespace warden::storage {
@@ -16,6 +17,7 @@ struct StoreSet {
   std::shared_ptr<void> owner;
   std::unique_ptr<core::UserStore> users;
   std::unique_ptr<core::SessionStore> sessions;
+  std::unique_ptr<core::SigningKeyStore> signing_keys;
 };
 
 struct StoreFactory {
@@ -36,6 +38,7 @@ class StoreContract : public ::testing::TestWithParam<StoreFactory> {
   void SetUp() override { stores_ = GetParam().make(); }
   core::UserStore& users() { return *stores_.users; }
   core::SessionStore& sessions() { return *stores_.sessions; }
+  core::SigningKeyStore& signing_keys() { return *stores_.signing_keys; }
 
  private:
   StoreSet stores_;

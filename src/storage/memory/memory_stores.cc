@@ -1,5 +1,7 @@
 #include "storage/memory/memory_stores.h"
 
+#include <algorithm>
+
 namespace warden::storage {
 
 absl::Status InMemoryUserStore::Create(const core::User& user) {
@@ -142,6 +144,45 @@ absl::StatusOr<int64_t> InMemorySessionStore::PurgeExpired(core::WallTime before
   deleted +=
       absl::erase_if(revoked_tokens_, [&](const auto& entry) { return entry.second < before; });
   return deleted;
+}
+
+absl::StatusOr<std::vector<core::SigningKeyRecord>> InMemorySigningKeyStore::ListSigningKeys() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<core::SigningKeyRecord> keys = keys_;
+  std::sort(keys.begin(), keys.end(),
+            [](const auto& a, const auto& b) { return a.activate_at < b.activate_at; });
+  return keys;
+}
+
+absl::Status InMemorySigningKeyStore::InsertSigningKey(const core::SigningKeyRecord& record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const core::SigningKeyRecord& key : keys_) {
+    if (key.kid == record.kid || key.activate_at == record.activate_at) {
+      return absl::AlreadyExistsError("signing key exists");
+    }
+  }
+  keys_.push_back(record);
+  return absl::OkStatus();
+}
+
+absl::Status InMemorySigningKeyStore::WithdrawSigningKey(absl::string_view kid,
+                                                         core::WallTime now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (core::SigningKeyRecord& key : keys_) {
+    if (key.kid == kid) {
+      if (!key.withdrawn_at.has_value()) {
+        key.withdrawn_at = now;
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError("no such signing key");
+}
+
+absl::Status InMemorySigningKeyStore::DeleteSigningKey(absl::string_view kid) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::erase_if(keys_, [&](const core::SigningKeyRecord& key) { return key.kid == kid; });
+  return absl::OkStatus();
 }
 
 }  // namespace warden::storage

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "core/ports/session_store.h"
+#include "core/ports/signing_keys.h"
 #include "core/ports/user_store.h"
 
 namespace warden::storage {
@@ -50,6 +51,19 @@ class InMemorySessionStore final : public core::SessionStore {
   absl::flat_hash_map<std::string, core::Session> sessions_;
   absl::flat_hash_map<std::string, RefreshRecord> refresh_;
   absl::flat_hash_map<std::string, core::WallTime> revoked_tokens_;
+};
+
+// Signing keys kept in process memory. Thread-safe (one mutex).
+class InMemorySigningKeyStore final : public core::SigningKeyStore {
+ public:
+  absl::StatusOr<std::vector<core::SigningKeyRecord>> ListSigningKeys() override;
+  absl::Status InsertSigningKey(const core::SigningKeyRecord& record) override;
+  absl::Status WithdrawSigningKey(absl::string_view kid, core::WallTime now) override;
+  absl::Status DeleteSigningKey(absl::string_view kid) override;
+
+ private:
+  std::mutex mutex_;
+  std::vector<core::SigningKeyRecord> keys_;
 };
 
 }  // namespace warden::storage

@@ -8,7 +8,8 @@ namespace {
 StoreSet MakeMemoryStores() {
   return StoreSet{.owner = nullptr,
                   .users = std::make_unique<InMemoryUserStore>(),
-                  .sessions = std::make_unique<InMemorySessionStore>()};
+                  .sessions = std::make_unique<InMemorySessionStore>(),
+                  .signing_keys = std::make_unique<InMemorySigningKeyStore>()};
 }
 
 const StoreFactory kMemory{.name = "Memory", .make = &MakeMemoryStores};

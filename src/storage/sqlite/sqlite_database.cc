@@ -46,6 +46,18 @@ const std::vector<absl::string_view>& Migrations() {
         CREATE INDEX sessions_by_expiry ON sessions(expires_at_us);
         CREATE INDEX revoked_access_tokens_by_expiry ON revoked_access_tokens(expires_at_us);
       )sql",
+      // 3: the signing key ring shared by replicas (private keys sealed with the master key).
+      R"sql(
+        CREATE TABLE signing_keys (
+          kid                TEXT PRIMARY KEY,
+          algorithm          TEXT NOT NULL,
+          public_jwk         TEXT NOT NULL,
+          sealed_private_key TEXT NOT NULL,
+          created_at_us      INTEGER NOT NULL,
+          activate_at_us     INTEGER NOT NULL UNIQUE,
+          withdrawn_at_us    INTEGER
+        );
+      )sql",
   };
   return *migrations;
 }

@@ -378,4 +378,97 @@ absl::StatusOr<int64_t> SqliteSessionStore::PurgeExpired(core::WallTime before) 
   return deleted;
 }
 
+absl::StatusOr<std::vector<core::SigningKeyRecord>> SqliteSigningKeyStore::ListSigningKeys() {
+  std::vector<core::SigningKeyRecord> out;
+  absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare(
+        "SELECT kid, algorithm, public_jwk, sealed_private_key, created_at_us, activate_at_us, "
+        "withdrawn_at_us FROM signing_keys ORDER BY activate_at_us");
+    if (!select.ok()) {
+      return select.status();
+    }
+    for (;;) {
+      absl::StatusOr<bool> row = (*select)->Step();
+      if (!row.ok()) {
+        return row.status();
+      }
+      if (!*row) {
+        return absl::OkStatus();
+      }
+      const SqliteStatement& r = **select;
+      core::SigningKeyRecord key{.kid = r.Text(0),
+                                 .algorithm = r.Text(1),
+                                 .public_jwk = r.Text(2),
+                                 .sealed_private_key = r.Text(3),
+                                 .created_at = FromMicros(r.Int(4)),
+                                 .activate_at = FromMicros(r.Int(5))};
+      if (!r.IsNull(6)) {
+        key.withdrawn_at = FromMicros(r.Int(6));
+      }
+      out.push_back(std::move(key));
+    }
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+absl::Status SqliteSigningKeyStore::InsertSigningKey(const core::SigningKeyRecord& record) {
+  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> insert = db.Prepare(
+        "INSERT INTO signing_keys (kid, algorithm, public_jwk, sealed_private_key, created_at_us, "
+        "activate_at_us) VALUES (?,?,?,?,?,?)");
+    if (!insert.ok()) {
+      return insert.status();
+    }
+    (*insert)
+        ->Bind(1, record.kid)
+        .Bind(2, record.algorithm)
+        .Bind(3, record.public_jwk)
+        .Bind(4, record.sealed_private_key)
+        .Bind(5, ToMicros(record.created_at))
+        .Bind(6, ToMicros(record.activate_at));
+    return (*insert)->Run();
+  });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError("signing key exists");
+  }
+  return status;
+}
+
+absl::Status SqliteSigningKeyStore::WithdrawSigningKey(absl::string_view kid, core::WallTime now) {
+  bool found = false;
+  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> update = db.Prepare(
+        "UPDATE signing_keys SET withdrawn_at_us = coalesce(withdrawn_at_us, ?) "
+        "WHERE kid = ? RETURNING kid");
+    if (!update.ok()) {
+      return update.status();
+    }
+    (*update)->Bind(1, ToMicros(now)).Bind(2, kid);
+    absl::StatusOr<bool> row = (*update)->Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    found = *row;
+    return absl::OkStatus();
+  });
+  if (status.ok() && !found) {
+    return absl::NotFoundError("no such signing key");
+  }
+  return status;
+}
+
+absl::Status SqliteSigningKeyStore::DeleteSigningKey(absl::string_view kid) {
+  return db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> del = db.Prepare("DELETE FROM signing_keys WHERE kid = ?");
+    if (!del.ok()) {
+      return del.status();
+    }
+    (*del)->Bind(1, kid);
+    return (*del)->Run();
+  });
+}
+
 }  // namespace warden::storage

@@ -2,6 +2,7 @@
 
 #include "absl/strings/string_view.h"
 #include "core/ports/session_store.h"
+#include "core/ports/signing_keys.h"
 #include "core/ports/user_store.h"
 #include "storage/sqlite/sqlite_database.h"
 
@@ -38,6 +39,19 @@ class SqliteSessionStore final : public core::SessionStore {
   absl::StatusOr<std::vector<core::Revocation>> ListRevokedAccessTokens(
       core::WallTime now) override;
   absl::StatusOr<int64_t> PurgeExpired(core::WallTime before) override;
+
+ private:
+  SqliteDatabase& db_;
+};
+
+// Signing keys in an SQLite database. Thread-safe. Keeps a reference to `db`.
+class SqliteSigningKeyStore final : public core::SigningKeyStore {
+ public:
+  explicit SqliteSigningKeyStore(SqliteDatabase& db) : db_(db) {}
+  absl::StatusOr<std::vector<core::SigningKeyRecord>> ListSigningKeys() override;
+  absl::Status InsertSigningKey(const core::SigningKeyRecord& record) override;
+  absl::Status WithdrawSigningKey(absl::string_view kid, core::WallTime now) override;
+  absl::Status DeleteSigningKey(absl::string_view kid) override;
 
  private:
   SqliteDatabase& db_;

@@ -18,7 +18,8 @@ StoreSet MakeSqliteStores(std::string path) {
   std::shared_ptr<SqliteDatabase> owner = *std::move(db);
   return StoreSet{.owner = owner,
                   .users = std::make_unique<SqliteUserStore>(*owner),
-                  .sessions = std::make_unique<SqliteSessionStore>(*owner)};
+                  .sessions = std::make_unique<SqliteSessionStore>(*owner),
+                  .signing_keys = std::make_unique<SqliteSigningKeyStore>(*owner)};
 }
 
 std::string TempDbPath() {
