@@ -56,7 +56,7 @@ int main() {
     std::cerr << "floor_server: cannot listen\n";
     return 1;
   }
-  std::cerr << "floor_server listening on 127.0.0.1:" << port << std::endl;
+  std::cerr << "floor_server: listening on 127.0.0.1:" << port << std::endl;
   int signal = 0;
   sigwait(&signals, &signal);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

@@ -9,8 +9,13 @@
 
 #include <google/protobuf/stubs/logging.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -22,68 +27,59 @@ constexpr char kAuthServiceName[] = "auth.AuthService";
 constexpr int kMaxReceiveMessageBytes = 64 * 1024;
 constexpr auto kProbeInterval = std::chrono::seconds(5);
 
-// Loads the configured signing key; in dev mode, loads or creates one under the data dir.
-absl::StatusOr<crypto::SigningKey> LoadSigningKey(const config::ServerConfig& config) {
-  if (config.jwt_algorithm == "HS256") {
-    if (!config.hs256_secret.empty()) {
-      if (config.dev && config.hs256_secret.size() < 32) {
-        spdlog::warn(
-            "dev mode: HS256 secret shorter than 32 bytes accepted; refused outside --dev");
-      }
-      return crypto::SigningKey::FromSecret(config.hs256_secret);
-    }
-    // Dev mode without a secret: keep a random one in the data dir.
-    const std::string path = config.data_dir + "/hs256.secret";
-    std::ifstream in(path, std::ios::binary);
-    std::string secret;
-    if (in && std::getline(in, secret) && secret.size() >= 32) {
-      return crypto::SigningKey::FromSecret(secret);
-    }
-    crypto::SodiumRandomSource random;
-    secret = absl::WebSafeBase64Escape(random.Bytes(32));
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << secret << "\n";
-    out.close();
-    chmod(path.c_str(), 0600);
-    if (!out) {
-      return absl::UnavailableError(absl::StrCat("cannot write ", path));
-    }
-    spdlog::warn("dev mode: generated an HS256 secret at {}", path);
-    return crypto::SigningKey::FromSecret(secret);
-  }
-  if (!config.signing_key_file.empty()) {
-    absl::StatusOr<crypto::SigningKey> key =
-        crypto::SigningKey::FromPemFile(config.signing_key_file);
-    if (key.ok() && crypto::JwtAlgorithmName(key->algorithm()) != config.jwt_algorithm) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          config.signing_key_file, ": key is for ", crypto::JwtAlgorithmName(key->algorithm()),
-          " but token.algorithm is ", config.jwt_algorithm));
+// Reads the dev master key under the data dir, creating it (0600) on first use.
+absl::StatusOr<crypto::MasterKey> DevMasterKey(const std::string& data_dir) {
+  const std::string path = data_dir + "/master.key";
+  std::ifstream in(path, std::ios::binary);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<crypto::MasterKey> key = crypto::MasterKey::FromBase64(text.str());
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", key.status().message()));
     }
     return key;
   }
-  const std::string path = absl::StrCat(config.data_dir, "/signing-key-",
-                                        absl::AsciiStrToLower(config.jwt_algorithm), ".pem");
-  if (std::filesystem::exists(path)) {
-    absl::StatusOr<crypto::SigningKey> key = crypto::SigningKey::FromPemFile(path);
-    if (key.ok()) {
-      spdlog::info("dev mode: using signing key {} (kid {})", path, key->kid());
+  crypto::MasterKey key = crypto::MasterKey::Generate();
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const std::string text = key.ToBase64() + "\n";
+  if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      fsync(fd) != 0) {
+    if (fd >= 0) {
+      close(fd);
     }
-    return key;
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
   }
-  absl::StatusOr<crypto::JwtAlgorithm> algorithm = crypto::ParseJwtAlgorithm(config.jwt_algorithm);
-  if (!algorithm.ok()) {
-    return algorithm.status();
-  }
-  absl::StatusOr<crypto::SigningKey> key = crypto::SigningKey::Generate(*algorithm);
-  if (!key.ok()) {
-    return key.status();
-  }
-  if (absl::Status written = crypto::WritePrivateKeyFile(*key, path); !written.ok()) {
-    return written;
-  }
-  spdlog::warn("dev mode: generated a new {} signing key at {} (kid {}); do not use in production",
-               config.jwt_algorithm, path, key->kid());
+  close(fd);
+  spdlog::warn("dev mode: generated a master key at {}; do not use in production", path);
   return key;
+}
+
+// Returns the HS256 secret: the configured one, or in dev mode a random one kept in the data dir.
+absl::StatusOr<std::string> Hs256Secret(const config::ServerConfig& config) {
+  if (!config.hs256_secret.empty()) {
+    if (config.dev && config.hs256_secret.size() < 32) {
+      spdlog::warn("dev mode: HS256 secret shorter than 32 bytes accepted; refused outside --dev");
+    }
+    return config.hs256_secret;
+  }
+  const std::string path = config.data_dir + "/hs256.secret";
+  std::ifstream in(path, std::ios::binary);
+  std::string secret;
+  if (in && std::getline(in, secret) && secret.size() >= 32) {
+    return secret;
+  }
+  crypto::SodiumRandomSource random;
+  secret = absl::WebSafeBase64Escape(random.Bytes(32));
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << secret << "\n";
+  out.close();
+  chmod(path.c_str(), 0600);
+  if (!out) {
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  }
+  spdlog::warn("dev mode: generated an HS256 secret at {}", path);
+  return secret;
 }
 
 // Protobuf logs every malformed string it parses at ERROR; a hostile client could flood the log
@@ -124,12 +120,6 @@ absl::Status WardenServer::Build() {
         absl::StrCat("cannot create data dir ", config_.data_dir, ": ", error.message()));
   }
 
-  absl::StatusOr<crypto::SigningKey> key = LoadSigningKey(config_);
-  if (!key.ok()) {
-    return key.status();
-  }
-  codec_ = std::make_unique<crypto::JwtCodec>(*std::move(key));
-
   absl::StatusOr<std::unique_ptr<storage::SqliteDatabase>> database =
       storage::SqliteDatabase::Open({.path = config_.sqlite_path});
   if (!database.ok()) {
@@ -139,6 +129,10 @@ absl::Status WardenServer::Build() {
   chmod(config_.sqlite_path.c_str(), 0600);  // SQLite gives -wal and -shm the same mode
   users_ = std::make_unique<storage::SqliteUserStore>(*database_);
   sessions_ = std::make_unique<storage::SqliteSessionStore>(*database_);
+  signing_keys_ = std::make_unique<storage::SqliteSigningKeyStore>(*database_);
+  if (absl::Status keys = BuildKeyRing(); !keys.ok()) {
+    return keys;
+  }
   hasher_ =
       std::make_unique<crypto::Argon2idPasswordHasher>(crypto::Argon2idPasswordHasher::Options{});
 
@@ -146,7 +140,7 @@ absl::Status WardenServer::Build() {
       core::AuthService::Create(core::AuthService::Ports{.users = *users_,
                                                          .sessions = *sessions_,
                                                          .hasher = *hasher_,
-                                                         .codec = *codec_,
+                                                         .codec = *key_ring_,
                                                          .random = random_,
                                                          .token_hasher = token_hasher_,
                                                          .revocations = revocations_,
@@ -176,11 +170,15 @@ absl::Status WardenServer::Build() {
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
   }
+  if (absl::Status http = StartHttp(); !http.ok()) {
+    return http;
+  }
   health_.SetServing("", true);
   health_.SetServing(kAuthServiceName, true);
   prober_ = std::make_unique<server::HealthProber>(
       health_, [this] { return users_->Ping(); },
       [this] {
+        TickKeyRotation();
         absl::StatusOr<int64_t> purged = auth_->PurgeExpired();
         if (!purged.ok()) {
           spdlog::warn("housekeeping failed: {}", std::string(purged.status().message()));
@@ -194,12 +192,137 @@ absl::Status WardenServer::Build() {
   return absl::OkStatus();
 }
 
+absl::Status WardenServer::BuildKeyRing() {
+  using Mode = config::ServerConfig::SigningMode;
+  if (config_.signing_mode == Mode::kHs256) {
+    absl::StatusOr<std::string> secret = Hs256Secret(config_);
+    if (!secret.ok()) {
+      return secret.status();
+    }
+    key_ring_ = crypto::KeyRing::Fixed(crypto::SigningKey::FromSecret(*secret));
+    return absl::OkStatus();
+  }
+  if (config_.signing_mode == Mode::kStaticKey) {
+    absl::StatusOr<crypto::SigningKey> key =
+        crypto::SigningKey::FromPemFile(config_.signing_key_file);
+    if (!key.ok()) {
+      return key.status();
+    }
+    if (crypto::JwtAlgorithmName(key->algorithm()) != config_.jwt_algorithm) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          config_.signing_key_file, ": key is for ", crypto::JwtAlgorithmName(key->algorithm()),
+          " but token.algorithm is ", config_.jwt_algorithm));
+    }
+    spdlog::info("signing with the fixed key {} (kid {})", config_.signing_key_file, key->kid());
+    key_ring_ = crypto::KeyRing::Fixed(*std::move(key));
+    return absl::OkStatus();
+  }
+  absl::StatusOr<crypto::MasterKey> master =
+      config_.master_key.empty() ? DevMasterKey(config_.data_dir)
+                                 : crypto::MasterKey::FromBase64(config_.master_key);
+  if (!master.ok()) {
+    return master.status();
+  }
+  key_ring_ = std::make_unique<crypto::KeyRing>(*std::move(master));
+  key_rotation_ = std::make_unique<core::KeyRotation>(
+      core::KeyRotation::Ports{
+          .store = *signing_keys_, .factory = *key_ring_, .installer = *key_ring_, .clock = clock_},
+      core::KeyRotation::Options{
+          .algorithm = config_.jwt_algorithm,
+          .schedule = {.rotation_period = config_.rotation_period,
+                       .publish_ahead = 2 * config_.jwks_max_age,
+                       .retire_after = config_.auth.access_ttl + config_.auth.leeway}});
+  absl::StatusOr<core::KeyRotation::TickResult> first = key_rotation_->Tick();
+  if (!first.ok()) {
+    return absl::Status(first.status().code(),
+                        absl::StrCat("signing keys: ", first.status().message()));
+  }
+  spdlog::info("managed key ring: {} signs; {} key(s) published{}", first->signing_kid,
+               first->trusted_kids.size(), first->created ? " (created a key)" : "");
+  return absl::OkStatus();
+}
+
+void WardenServer::TickKeyRotation() {
+  if (key_rotation_ == nullptr) {
+    return;
+  }
+  absl::StatusOr<core::KeyRotation::TickResult> tick = key_rotation_->Tick();
+  if (!tick.ok()) {
+    // Keep signing with the installed keys; the next tick retries.
+    spdlog::error("key rotation: {}", std::string(tick.status().message()));
+    return;
+  }
+  if (tick->created) {
+    spdlog::info("key rotation: scheduled a new signing key; published set now {} key(s)",
+                 tick->trusted_kids.size());
+  }
+  if (tick->trust_removed) {
+    auth_->ForgetVerifiedTokens();
+    spdlog::info("key rotation: a key left the published set; {} signs", tick->signing_kid);
+  }
+}
+
+absl::Status WardenServer::StartHttp() {
+  if (config_.http_listen.empty()) {
+    return absl::OkStatus();
+  }
+  http_ = std::make_unique<server::HttpServer>(
+      server::HttpServer::Options{.listen = config_.http_listen, .threads = 2});
+  const std::string cache_control = absl::StrCat("public, max-age=", config_.jwks_max_age.count());
+  http_->Route("/.well-known/jwks.json", [this, cache_control] {
+    return server::HttpResponse{.status = 200,
+                                .content_type = "application/jwk-set+json",
+                                .body = key_ring_->JwksJson(),
+                                .headers = {{"Cache-Control", cache_control}}};
+  });
+  http_->Route("/.well-known/openid-configuration", [this, cache_control] {
+    return server::HttpResponse{.status = 200,
+                                .content_type = "application/json",
+                                .body = DiscoveryDocument(),
+                                .headers = {{"Cache-Control", cache_control}}};
+  });
+  http_->Route("/healthz", [] { return server::HttpResponse{.status = 200, .body = "ok\n"}; });
+  http_->Route("/readyz", [this] {
+    const bool serving =
+        health_.StatusOf(kAuthServiceName) == ::grpc::health::v1::HealthCheckResponse::SERVING;
+    return server::HttpResponse{.status = serving ? 200 : 503,
+                                .body = serving ? "SERVING\n" : "NOT_SERVING\n"};
+  });
+  if (absl::Status started = http_->Start(); !started.ok()) {
+    return started;
+  }
+  const std::string host = config_.http_listen.substr(0, config_.http_listen.rfind(':'));
+  public_url_ = config_.public_url.empty() ? absl::StrCat("http://", host, ":", http_->port())
+                                           : config_.public_url;
+  while (!public_url_.empty() && public_url_.back() == '/') {
+    public_url_.pop_back();
+  }
+  return absl::OkStatus();
+}
+
+std::string WardenServer::DiscoveryDocument() const {
+  nlohmann::json algorithms = key_ring_->Algorithms();
+  return nlohmann::json{
+      {"issuer", config_.auth.issuer},
+      {"jwks_uri", public_url_ + "/.well-known/jwks.json"},
+      {"id_token_signing_alg_values_supported", algorithms},
+      {"token_endpoint_auth_signing_alg_values_supported", algorithms},
+      {"response_types_supported", nlohmann::json::array({"token"})},
+      {"subject_types_supported", nlohmann::json::array({"public"})},
+      {"grant_types_supported", nlohmann::json::array({"password", "refresh_token"})},
+  }
+      .dump();
+}
+
 void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   std::call_once(shutdown_once_, [this, deadline] {
     if (prober_ != nullptr) {
       prober_->Stop();
     }
     health_.Shutdown();
+    if (http_ != nullptr) {
+      http_->Stop();
+    }
     server_->Shutdown(deadline);
     hash_pool_->Stop();
     io_pool_->Stop();
@@ -231,6 +354,12 @@ int RunServer(const config::ServerConfig& config) {
                : 1;
   }
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  if ((*server)->http_port() != 0) {
+    spdlog::info("HTTP listening on {}:{} (JWKS at {}/.well-known/jwks.json)",
+                 config.http_listen.substr(0, config.http_listen.rfind(':')),
+                 (*server)->http_port(), (*server)->public_url());
+  }
+  // Last: tools wait for this line.
   spdlog::info("listening on {}:{} (gRPC: auth.AuthService, grpc.health.v1.Health, reflection)",
                host, (*server)->port());
   if (config.dev) {

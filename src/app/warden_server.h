@@ -14,13 +14,15 @@
 #include "common/worker_pool.h"
 #include "config/server_config.h"
 #include "core/auth_service.h"
+#include "core/key_rotation.h"
 #include "core/revocation_list.h"
 #include "crypto/argon2id_hasher.h"
-#include "crypto/jwt_codec.h"
+#include "crypto/key_ring.h"
 #include "crypto/sodium_primitives.h"
 #include "server/auth_grpc_service.h"
 #include "server/health_prober.h"
 #include "server/health_service.h"
+#include "server/http_server.h"
 #include "storage/sqlite/sqlite_stores.h"
 
 namespace warden::app {
@@ -40,7 +42,12 @@ class WardenServer {
   int port() const { return port_; }
   server::HealthService& health() { return health_; }
   core::AuthService& auth() { return *auth_; }
-  const crypto::SigningKey& signing_key() const { return codec_->active_key(); }
+  crypto::KeyRing& key_ring() { return *key_ring_; }
+  // The key rotation of a managed ring, or nullptr (fixed key or HS256).
+  core::KeyRotation* key_rotation() { return key_rotation_.get(); }
+  // The HTTP listener's port (0 when it is off) and public base URL.
+  int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
+  const std::string& public_url() const { return public_url_; }
   // Runs the store probe and housekeeping now (normally every 5 s).
   absl::Status ProbeForTest() { return prober_->ProbeOnce(); }
   // Calls waiting for or running on the hashing pool.
@@ -55,13 +62,21 @@ class WardenServer {
  private:
   explicit WardenServer(const config::ServerConfig& config);
   absl::Status Build();
+  absl::Status BuildKeyRing();
+  void TickKeyRotation();
+  absl::Status StartHttp();
+  std::string DiscoveryDocument() const;
 
   const config::ServerConfig config_;
   SystemClock clock_;
   crypto::SodiumRandomSource random_;
   crypto::Sha256TokenHasher token_hasher_;
   std::unique_ptr<crypto::Argon2idPasswordHasher> hasher_;
-  std::unique_ptr<crypto::JwtCodec> codec_;
+  std::unique_ptr<crypto::KeyRing> key_ring_;
+  std::unique_ptr<core::KeyRotation> key_rotation_;
+  std::unique_ptr<storage::SqliteSigningKeyStore> signing_keys_;
+  std::unique_ptr<server::HttpServer> http_;
+  std::string public_url_;
   std::unique_ptr<storage::SqliteDatabase> database_;
   std::unique_ptr<storage::SqliteUserStore> users_;
   std::unique_ptr<storage::SqliteSessionStore> sessions_;

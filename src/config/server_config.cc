@@ -100,6 +100,22 @@ const std::vector<Setting>& Settings() {
       {"hs256-secret-file", "WARDEN_HS256_SECRET_FILE",
        "file holding the HS256 secret (also JWT_SECRET_KEY_FILE)", false,
        WARDEN_STRING(mutable_token()->set_hs256_secret_file)},
+      {"master-key-file", "WARDEN_MASTER_KEY_FILE",
+       "file with the base64 master key sealing the managed key ring (also WARDEN_MASTER_KEY)",
+       false, WARDEN_STRING(mutable_token()->set_master_key_file)},
+      {"rotation-period-seconds", "WARDEN_ROTATION_PERIOD_SECONDS",
+       "managed key ring: how long each key signs (86400)", false,
+       WARDEN_UINT(mutable_token()->set_rotation_period_seconds)},
+      {"jwks-max-age-seconds", "WARDEN_JWKS_MAX_AGE_SECONDS",
+       "Cache-Control max-age of the JWKS (300); new keys are published twice this long "
+       "before they sign",
+       false, WARDEN_UINT(mutable_token()->set_jwks_max_age_seconds)},
+      {"http-listen", "WARDEN_HTTP_LISTEN",
+       "HTTP address for JWKS, discovery and probes (127.0.0.1:8080 with --dev, else off)", false,
+       WARDEN_STRING(set_http_listen)},
+      {"public-url", "WARDEN_PUBLIC_URL",
+       "base URL of the HTTP listener as others reach it (http://<http-listen>)", false,
+       WARDEN_STRING(set_public_url)},
       {"sqlite-path", "WARDEN_SQLITE_PATH", "SQLite database file (<data-dir>/warden.db)", false,
        WARDEN_STRING(mutable_storage()->set_sqlite_path)},
       {"hash-threads", "WARDEN_HASH_THREADS", "password hashing threads (one per core)", false,
@@ -349,7 +365,17 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
         absl::StrCat("token.algorithm: '", config.jwt_algorithm, "' is not ES256, EdDSA or HS256"));
   }
   config.signing_key_file = token.signing_key_file();
+  std::optional<std::string> master_key = env("WARDEN_MASTER_KEY");
+  if (token.has_master_key_file()) {
+    if (std::optional<std::string> text = ReadFile(token.master_key_file())) {
+      master_key = *text;
+    } else {
+      problems.push_back(absl::StrCat("master_key_file: cannot read ", token.master_key_file()));
+    }
+  }
+  config.master_key = master_key.value_or("");
   if (config.jwt_algorithm == "HS256") {
+    config.signing_mode = ServerConfig::SigningMode::kHs256;
     if (!secret.has_value() || secret->empty()) {
       if (!config.dev) {
         problems.push_back(
@@ -365,11 +391,34 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   } else if (secret.has_value()) {
     problems.push_back(absl::StrCat("token.algorithm ", config.jwt_algorithm,
                                     " conflicts with the HS256 secret that is set"));
-  } else if (config.signing_key_file.empty() && !config.dev) {
+  } else if (!config.signing_key_file.empty()) {
+    config.signing_mode = ServerConfig::SigningMode::kStaticKey;
+  } else if (!config.master_key.empty() || config.dev) {
+    config.signing_mode = ServerConfig::SigningMode::kManaged;
+  } else {
     problems.push_back(
-        "no signing key configured: set --signing-key-file (WARDEN_SIGNING_KEY_FILE), or "
-        "JWT_SECRET_KEY for HS256, or run with --dev to generate one under --data-dir");
+        "no signing key configured: set --master-key-file (WARDEN_MASTER_KEY_FILE) for the "
+        "managed, rotating key ring, or --signing-key-file (WARDEN_SIGNING_KEY_FILE), or "
+        "JWT_SECRET_KEY for HS256, or run with --dev to generate keys under --data-dir");
   }
+  if (token.has_rotation_period_seconds()) {
+    config.rotation_period = std::chrono::seconds(token.rotation_period_seconds());
+  }
+  if (token.has_jwks_max_age_seconds()) {
+    config.jwks_max_age = std::chrono::seconds(token.jwks_max_age_seconds());
+  }
+  if (config.rotation_period < 4 * config.jwks_max_age ||
+      config.rotation_period < std::chrono::minutes(1)) {
+    problems.push_back(
+        "token.rotation_period_seconds: must be at least 60 and 4 x jwks_max_age_seconds");
+  }
+  config.http_listen = merged.has_http_listen()
+                           ? merged.http_listen()
+                           : (config.dev ? std::string("127.0.0.1:8080") : std::string());
+  if (!config.http_listen.empty() && !ValidListen(config.http_listen)) {
+    problems.push_back(absl::StrCat("http_listen: '", config.http_listen, "' is not HOST:PORT"));
+  }
+  config.public_url = merged.has_public_url() ? merged.public_url() : "";
 
   const auto& workers = merged.workers();
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());

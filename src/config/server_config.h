@@ -21,9 +21,19 @@ struct ServerConfig {
   std::string sqlite_path;  // defaults to <data_dir>/warden.db
   core::AuthService::Options auth;
   std::string jwt_algorithm = "ES256";
+  // Where signing keys come from: a shared secret (HS256), one key file, or the managed ring
+  // (keys in the store, sealed with the master key, rotated every rotation_period).
+  enum class SigningMode { kHs256, kStaticKey, kManaged };
+  SigningMode signing_mode = SigningMode::kManaged;
   std::string signing_key_file;
   // HS256 shared secret. Never log it.
   std::string hs256_secret;
+  // Master key, base64 (managed ring). Empty with --dev: one is kept under data_dir. Never log.
+  std::string master_key;
+  std::chrono::seconds rotation_period = std::chrono::hours(24);
+  std::chrono::seconds jwks_max_age = std::chrono::minutes(5);
+  std::string http_listen;  // empty: no HTTP listener
+  std::string public_url;   // empty: http://<host:port actually bound>
   size_t hash_threads = 0;  // 0: one per core
   size_t hash_queue = 64;
   size_t io_threads = 4;

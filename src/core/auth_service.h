@@ -74,6 +74,9 @@ class AuthService {
   // from the store once no token they cover can still be valid. Returns rows deleted.
   absl::StatusOr<int64_t> PurgeExpired();
 
+  // Drops every cached signature verification (after a signing key stopped being trusted).
+  void ForgetVerifiedTokens() { verified_.Clear(); }
+
   const Options& options() const { return options_; }
 
  private:

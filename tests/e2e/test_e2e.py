@@ -140,12 +140,14 @@ class LifecycleTest(ServerTest):
         self.assertIn("draining", self.server.log())
         channel.close()
 
-    def test_dev_mode_makes_a_private_key_and_says_so(self):
+    def test_dev_mode_makes_a_private_master_key_and_says_so(self):
         self.start()
-        key = os.path.join(self.data_dir, "signing-key-es256.pem")
+        key = os.path.join(self.data_dir, "master.key")
         self.assertTrue(os.path.exists(key))
         self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
-        self.assertIn("generated a new ES256 signing key", self.server.log())
+        self.assertEqual(stat.S_IMODE(os.stat(self.data_dir).st_mode), 0o700)
+        self.assertIn("generated a master key", self.server.log())
+        self.assertIn("managed key ring", self.server.log())
 
     def test_refuses_to_start_without_key_outside_dev(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WARDEN_", "JWT_"))}

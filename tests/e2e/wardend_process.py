@@ -1,55 +1,64 @@
 """Starts build/bin/wardend as a real process on 127.0.0.1:0 and reads the bound port from its log."""
 import os
+import queue
 import re
-import select
 import signal
 import subprocess
 import threading
 import time
 
-LISTENING = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
+LISTENING = re.compile(r"wardend: listening on 127\.0\.0\.1:(\d+)")
+HTTP_LISTENING = re.compile(r"HTTP listening on 127\.0\.0\.1:(\d+)")
 
 
 class Wardend:
     def __init__(self, binary, data_dir, extra_args=(), env=None, dev=True):
         self.binary = binary
         self.data_dir = data_dir
-        self.args = [binary, "--listen", "127.0.0.1:0", "--data-dir", data_dir]
+        self.args = [binary, "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+                     "--data-dir", data_dir]
         if dev:
             self.args.append("--dev")
         self.args += list(extra_args)
         self.env = dict(os.environ if env is None else env)
         self.proc = None
         self.port = None
+        self.http_port = None
         self.log_lines = []
         self._reader = None
 
     def start(self, timeout=30.0):
         self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      env=self.env, text=True)
+        lines = queue.Queue()
+        self._reader = threading.Thread(target=self._drain, args=(lines,), daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + timeout
         while self.port is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
                 raise RuntimeError("wardend did not report its port:\n" + self.log())
-            ready, _, _ = select.select([self.proc.stderr], [], [], remaining)
-            if not ready:
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
                 continue
-            line = self.proc.stderr.readline()
-            if not line:
+            if line is None:
                 raise RuntimeError("wardend exited early (%s):\n%s" % (self.proc.wait(), self.log()))
-            self.log_lines.append(line)
+            http = HTTP_LISTENING.search(line)
+            if http:
+                self.http_port = int(http.group(1))
+                continue
             match = LISTENING.search(line)
             if match:
                 self.port = int(match.group(1))
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
         return self
 
-    def _drain(self):
+    def _drain(self, lines):
         for line in self.proc.stderr:
             self.log_lines.append(line)
+            lines.put(line)
+        lines.put(None)
 
     @property
     def address(self):
