@@ -165,6 +165,11 @@ absl::Status WardenServer::Build() {
   builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(auth_service_.get());
   builder.RegisterService(&health_);
+  key_service_ = std::make_unique<server::KeyGrpcService>([this] { return key_ring_->JwksJson(); },
+                                                          config_.jwks_max_age);
+  builder.RegisterService(key_service_.get());
+  revocation_service_ = std::make_unique<server::RevocationGrpcService>(revocations_);
+  builder.RegisterService(revocation_service_.get());
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
@@ -320,6 +325,7 @@ void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
       prober_->Stop();
     }
     health_.Shutdown();
+    revocation_service_->Shutdown();
     if (http_ != nullptr) {
       http_->Stop();
     }
@@ -360,8 +366,10 @@ int RunServer(const config::ServerConfig& config) {
                  (*server)->http_port(), (*server)->public_url());
   }
   // Last: tools wait for this line.
-  spdlog::info("listening on {}:{} (gRPC: auth.AuthService, grpc.health.v1.Health, reflection)",
-               host, (*server)->port());
+  spdlog::info(
+      "listening on {}:{} (gRPC: auth.AuthService, warden.v1.KeyService, "
+      "warden.v1.RevocationService, grpc.health.v1.Health, reflection)",
+      host, (*server)->port());
   if (config.dev) {
     spdlog::warn("dev mode is on: keys under {} were made for development", config.data_dir);
   }

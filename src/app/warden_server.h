@@ -23,6 +23,8 @@
 #include "server/health_prober.h"
 #include "server/health_service.h"
 #include "server/http_server.h"
+#include "server/key_grpc_service.h"
+#include "server/revocation_grpc_service.h"
 #include "storage/sqlite/sqlite_stores.h"
 
 namespace warden::app {
@@ -85,6 +87,8 @@ class WardenServer {
   std::unique_ptr<WorkerPool> hash_pool_;
   std::unique_ptr<WorkerPool> io_pool_;
   std::unique_ptr<server::AuthGrpcService> auth_service_;
+  std::unique_ptr<server::KeyGrpcService> key_service_;
+  std::unique_ptr<server::RevocationGrpcService> revocation_service_;
   server::HealthService health_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -21,5 +21,24 @@ TEST(RevocationListTest, RevokesByTokenOrSessionAndPrunesExpired) {
   EXPECT_EQ(list.SizeForTest(), 1u);
 }
 
+TEST(RevocationListTest, ListenersHearNewRevocationsOnlyUntilUnsubscribed) {
+  RevocationList list;
+  std::vector<std::string> heard;
+  const uint64_t handle = list.Subscribe([&](const RevocationEvent& e) { heard.push_back(e.id); });
+  list.RevokeToken("j1", kT0 + std::chrono::seconds(10));
+  list.RevokeToken("j1", kT0 + std::chrono::seconds(10));  // nothing new
+  list.RevokeSession("s1", kT0 + std::chrono::seconds(10));
+  list.Unsubscribe(handle);
+  list.RevokeToken("j2", kT0 + std::chrono::seconds(10));
+  EXPECT_EQ(heard, (std::vector<std::string>{"j1", "s1"}));
+  EXPECT_EQ(list.Snapshot().size(), 3u);
+}
+
+TEST(RevocationListTest, AppliedEventsAreLookedUp) {
+  RevocationList list;
+  list.Apply({.kind = RevocationEvent::Kind::kSession, .id = "s9", .expires_at = kT0});
+  EXPECT_TRUE(list.IsRevoked("any", "s9"));
+}
+
 }  // namespace
 }  // namespace warden::core

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "warden/v1/keys.grpc.pb.h"
+
+namespace warden::server {
+
+// warden.v1.KeyService: the public signing keys over gRPC, the same JWK Set the HTTP listener
+// serves. Thread-safe; `jwks_json` must be thread-safe too.
+class KeyGrpcService final : public ::warden::v1::KeyService::CallbackService {
+ public:
+  KeyGrpcService(std::function<std::string()> jwks_json, std::chrono::seconds max_age)
+      : jwks_json_(std::move(jwks_json)), max_age_(max_age) {}
+
+  grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
+                                    const ::warden::v1::GetJwksRequest* request,
+                                    ::warden::v1::GetJwksResponse* response) override;
+
+ private:
+  const std::function<std::string()> jwks_json_;
+  const std::chrono::seconds max_age_;
+};
+
+}  // namespace warden::server
