@@ -7,7 +7,9 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 import unittest
+import urllib.request
 
 import grpc
 
@@ -177,6 +179,46 @@ class LifecycleTest(ServerTest):
             self.assertEqual(decoded["alg"], "HS256")
             self.assertEqual(decoded["typ"], "at+jwt")
         self.assertNotIn(secret, self.server.log())
+
+
+class KeysCommandTest(ServerTest):
+    def keys(self, *args):
+        return subprocess.run([WARDEND, "keys"] + list(args) + ["--dev", "--data-dir", self.data_dir],
+                              capture_output=True, text=True, timeout=60)
+
+    def jwks_kids(self):
+        url = "http://127.0.0.1:%d/.well-known/jwks.json" % self.server.http_port
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return [k["kid"] for k in json.loads(response.read())["keys"]]
+
+    def wait_for_kids(self, predicate, timeout=30.0):
+        """The server applies key changes on its 5 s housekeeping tick: poll, bounded."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            kids = self.jwks_kids()
+            if predicate(kids):
+                return kids
+            time.sleep(0.25)
+        self.fail("JWKS never matched; last: %s" % self.jwks_kids())
+
+    def test_rotate_publishes_then_withdraw_distrusts(self):
+        self.start()
+        first = self.jwks_kids()
+        self.assertEqual(len(first), 1)
+        r = self.keys("rotate")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        new_kid = r.stdout.split()[2]
+        kids = self.wait_for_kids(lambda k: new_kid in k)
+        self.assertIn(first[0], kids)
+        listing = self.keys("list")
+        self.assertEqual(listing.returncode, 0, listing.stderr)
+        self.assertIn(first[0] + "  ES256  signing", listing.stdout)
+        self.assertIn(new_kid + "  ES256  next", listing.stdout)
+        r = self.keys("withdraw", first[0])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_for_kids(lambda k: first[0] not in k)
+        self.assertEqual(self.keys("withdraw", "no-such-kid").returncode, 4)
+        self.assertEqual(self.keys("frobnicate").returncode, 2)
 
 
 if __name__ == "__main__":

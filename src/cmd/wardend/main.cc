@@ -2,14 +2,28 @@
 #include <iostream>
 
 #include "absl/strings/str_replace.h"
+#include "app/keys_command.h"
 #include "app/warden_server.h"
 #include "common/environment.h"
 #include "config/server_config.h"
 #include "observability/logging.h"
 
 int main(int argc, char** argv) {
-  warden::config::ConfigSources sources{.environment = warden::ProcessEnvironment(),
-                                        .args = {argv + 1, argv + argc}};
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // `wardend keys SUBCOMMAND [ARGS] [server flags]`: the subcommand's own words come first.
+  std::vector<std::string> keys_args;
+  const bool keys_command = !args.empty() && args[0] == "keys";
+  if (keys_command) {
+    args.erase(args.begin());
+    // "withdraw KID" takes the next word whatever it looks like (a kid may start with '-').
+    const size_t words = !args.empty() && args[0] == "withdraw" ? 2 : 0;
+    while (!args.empty() &&
+           (keys_args.size() < words || !args[0].starts_with("--") || args[0] == "--immediate")) {
+      keys_args.push_back(args[0]);
+      args.erase(args.begin());
+    }
+  }
+  warden::config::ConfigSources sources{.environment = warden::ProcessEnvironment(), .args = args};
   absl::StatusOr<warden::config::ServerConfig> config = warden::config::LoadServerConfig(sources);
   if (!config.ok()) {
     if (config.status().code() == absl::StatusCode::kCancelled) {
@@ -24,6 +38,9 @@ int main(int argc, char** argv) {
       !logging.ok()) {
     std::cerr << "wardend: " << logging.message() << "\n";
     return 2;
+  }
+  if (keys_command) {
+    return warden::app::RunKeysCommand(*config, keys_args, std::cout, std::cerr);
   }
   return warden::app::RunServer(*config);
 }
