@@ -14,7 +14,6 @@ namespace {
 constexpr absl::string_view kRefreshTokenPrefix = "wrt_";
 constexpr size_t kRefreshTokenBytes = 32;  // 256 bits
 constexpr size_t kMaxRefreshTokenLength = 128;
-constexpr size_t kMaxAccessTokenLength = 8192;
 
 int64_t ToSeconds(WallTime t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -57,7 +56,11 @@ AuthService::AuthService(Ports ports, Options options, std::string dummy_hash)
     : ports_(ports),
       options_(std::move(options)),
       dummy_hash_(std::move(dummy_hash)),
-      verified_(options_.verified_cache_capacity) {}
+      validator_(ports.codec, ports.revocations, ports.clock,
+                 AccessTokenValidator::Options{.issuer = options_.issuer,
+                                               .audience = options_.audience,
+                                               .leeway = options_.leeway,
+                                               .cache_capacity = options_.verified_cache_capacity}) {}
 
 std::string AuthService::NewRefreshToken() {
   return absl::StrCat(kRefreshTokenPrefix,
@@ -209,30 +212,7 @@ absl::StatusOr<TokenPair> AuthService::RefreshToken(absl::string_view refresh_to
 }
 
 absl::StatusOr<AccessClaims> AuthService::Validate(absl::string_view access_token) const {
-  if (access_token.empty() || access_token.size() > kMaxAccessTokenLength) {
-    return InvalidToken();
-  }
-  std::optional<AccessClaims> claims = verified_.Find(access_token);
-  if (!claims.has_value()) {
-    absl::StatusOr<AccessClaims> verified = ports_.codec.Verify(access_token);
-    if (!verified.ok() || verified->issuer != options_.issuer ||
-        verified->audience != options_.audience || verified->subject.empty() ||
-        verified->token_id.empty()) {
-      return InvalidToken();
-    }
-    claims = *std::move(verified);
-    verified_.Insert(access_token, *claims);
-  }
-  const int64_t now = ToSeconds(ports_.clock.WallNow());
-  const int64_t leeway = options_.leeway.count();
-  if (now >= claims->expires_at + leeway || now + leeway < claims->not_before ||
-      now + leeway < claims->issued_at) {
-    return InvalidToken();
-  }
-  if (ports_.revocations.IsRevoked(claims->token_id, claims->session_id)) {
-    return InvalidToken();
-  }
-  return *std::move(claims);
+  return validator_.Validate(access_token);
 }
 
 absl::Status AuthService::Logout(absl::string_view access_token) {

@@ -16,13 +16,12 @@
 #include "core/ports/session_store.h"
 #include "core/ports/user_store.h"
 #include "core/revocation_list.h"
-#include "core/verified_token_cache.h"
+#include "core/access_token_validator.h"
 
 namespace warden::core {
 
 // The one message for every failed credential or token check: no oracle.
 inline constexpr absl::string_view kInvalidCredentials = "invalid username or password";
-inline constexpr absl::string_view kInvalidToken = "invalid or expired token";
 
 // The use cases of the seed's AuthService: register, login, refresh with rotation and reuse
 // detection, validate, logout.
@@ -75,7 +74,7 @@ class AuthService {
   absl::StatusOr<int64_t> PurgeExpired();
 
   // Drops every cached signature verification (after a signing key stopped being trusted).
-  void ForgetVerifiedTokens() { verified_.Clear(); }
+  void ForgetVerifiedTokens() { validator_.ForgetVerifiedTokens(); }
 
   const Options& options() const { return options_; }
 
@@ -89,7 +88,7 @@ class AuthService {
   Ports ports_;
   const Options options_;
   const std::string dummy_hash_;
-  mutable VerifiedTokenCache verified_;
+  AccessTokenValidator validator_;
 };
 
 // Returns a random RFC 4122 version 4 UUID in canonical text form.
