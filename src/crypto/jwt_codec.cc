@@ -86,6 +86,23 @@ absl::StatusOr<std::string> JwtCodec::Sign(const core::AccessClaims& claims) con
   return token;
 }
 
+std::string JwtCodec::PeekKid(absl::string_view token) {
+  const size_t dot = token.find('.');
+  if (dot == absl::string_view::npos || dot > 1024) {
+    return "";
+  }
+  std::string header_text;
+  if (!DecodeBase64Url(token.substr(0, dot), header_text)) {
+    return "";
+  }
+  const Json header = Json::parse(header_text, nullptr, /*allow_exceptions=*/false);
+  std::string kid;
+  if (!header.is_object() || !GetString(header, "kid", kid) || kid.size() > 256) {
+    return "";
+  }
+  return kid;
+}
+
 absl::StatusOr<core::AccessClaims> JwtCodec::Verify(absl::string_view token) const {
   const std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
   if (parts.size() != 3) {

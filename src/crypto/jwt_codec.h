@@ -23,6 +23,11 @@ class JwtCodec final : public core::AccessTokenCodec {
   absl::StatusOr<core::AccessClaims> Verify(absl::string_view token) const override;
 
   const SigningKey& active_key() const { return active_; }
+  // Returns true if a key with this kid is trusted.
+  bool Trusts(absl::string_view kid) const { return FindKey(kid) != nullptr; }
+  // Returns the `kid` of a token's header without verifying anything (to decide whether a
+  // fresh key set is worth fetching), or empty.
+  static std::string PeekKid(absl::string_view token);
 
  private:
   const SigningKey* FindKey(absl::string_view kid) const;

@@ -119,6 +119,32 @@ absl::StatusOr<core::SigningKeyRecord> KeyRing::CreateSigningKey(absl::string_vi
                                 .activate_at = activate_at};
 }
 
+absl::Status KeyRing::InstallJwks(absl::string_view jwks_json) {
+  const nlohmann::json jwks = nlohmann::json::parse(jwks_json, nullptr, false);
+  if (!jwks.is_object() || !jwks.contains("keys") || !jwks["keys"].is_array()) {
+    return absl::InvalidArgumentError("JWKS: not a JWK Set");
+  }
+  std::vector<SigningKey> keys;
+  for (const nlohmann::json& jwk : jwks["keys"]) {
+    absl::StatusOr<SigningKey> key = SigningKey::FromPublicJwk(jwk.dump());
+    if (key.ok()) {
+      keys.push_back(*std::move(key));
+    }
+  }
+  if (keys.empty()) {
+    return absl::InvalidArgumentError("JWKS: no usable ES256 or EdDSA key");
+  }
+  SigningKey first = keys.front();
+  keys.erase(keys.begin());
+  snapshot_.store(MakeSnapshot(std::move(first), std::move(keys)));
+  return absl::OkStatus();
+}
+
+bool KeyRing::Trusts(absl::string_view kid) const {
+  std::shared_ptr<const Snapshot> snapshot = snapshot_.load();
+  return snapshot != nullptr && snapshot->codec->Trusts(kid);
+}
+
 std::string KeyRing::JwksJson() const {
   std::shared_ptr<const Snapshot> snapshot = snapshot_.load();
   return snapshot == nullptr ? R"({"keys":[]})" : snapshot->jwks;

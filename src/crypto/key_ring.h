@@ -37,6 +37,12 @@ class KeyRing final : public core::AccessTokenCodec,
                                                           core::WallTime created_at,
                                                           core::WallTime activate_at) override;
 
+  // Replaces the keys with the public keys of a JWK Set (a verify-only ring, as in the
+  // verifier library). Keys of other types are skipped; kInvalidArgument if none is usable.
+  absl::Status InstallJwks(absl::string_view jwks_json);
+  // Returns true if `kid` is trusted now.
+  bool Trusts(absl::string_view kid) const;
+
   // Returns the JWK Set (RFC 7517) of the published public keys: {"keys":[...]}.
   std::string JwksJson() const;
   // The kid that signs now (empty before the first install).

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/escaping.h"
 #include "common/testing/status_matchers.h"
 #include "crypto/sodium_primitives.h"
 
@@ -92,6 +93,50 @@ TEST(KeyRingTest, FixedRingSignsWithItsKeyAndNeverPublishesSecrets) {
   EXPECT_EQ(ring->JwksJson(), R"({"keys":[]})");
   EXPECT_THAT(ring->CreateSigningKey("ES256", kT0, kT0),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST(KeyRingTest, VerifyOnlyRingFromPublishedJwksVerifiesButCannotSign) {
+  ASSERT_TRUE(InitSodium());
+  KeyRing issuer(MasterKey::Generate());
+  core::SigningKeyRecord es = issuer.CreateSigningKey("ES256", kT0, kT0).value();
+  core::SigningKeyRecord ed = issuer.CreateSigningKey("EdDSA", kT0, kT0).value();
+  ASSERT_THAT(issuer.InstallSigningKeys(ed.kid, {es, ed}), IsOk());
+  const std::string token = issuer.Sign(Claims()).value();
+
+  KeyRing verifier(std::nullopt);
+  ASSERT_THAT(verifier.InstallJwks(issuer.JwksJson()), IsOk());
+  EXPECT_TRUE(verifier.Trusts(es.kid));
+  EXPECT_TRUE(verifier.Trusts(ed.kid));
+  EXPECT_THAT(verifier.Verify(token), IsOk());
+  EXPECT_THAT(verifier.Sign(Claims()), ::testing::Not(IsOk()));
+  EXPECT_EQ(JwtCodec::PeekKid(token), ed.kid);
+  EXPECT_EQ(JwtCodec::PeekKid("garbage"), "");
+}
+
+TEST(SigningKeyTest, PublicJwkIsCheckedStrictly) {
+  ASSERT_TRUE(InitSodium());
+  SigningKey key = SigningKey::Generate(JwtAlgorithm::kES256).value();
+  nlohmann::json jwk = nlohmann::json::parse(key.PublicJwkMembers());
+  jwk["kid"] = key.kid();
+  EXPECT_THAT(SigningKey::FromPublicJwk(jwk.dump()), IsOk());
+  nlohmann::json wrong_kid = jwk;
+  wrong_kid["kid"] = "attacker-chosen";
+  EXPECT_THAT(SigningKey::FromPublicJwk(wrong_kid.dump()),
+              StatusIs(absl::StatusCode::kInvalidArgument, "thumbprint"));
+  nlohmann::json off_curve = jwk;
+  off_curve["y"] = absl::WebSafeBase64Escape(std::string(32, '\x01'));
+  EXPECT_THAT(SigningKey::FromPublicJwk(off_curve.dump()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  nlohmann::json with_private = jwk;
+  with_private["d"] = "AAAA";
+  EXPECT_THAT(SigningKey::FromPublicJwk(with_private.dump()),
+              StatusIs(absl::StatusCode::kInvalidArgument, "private"));
+  EXPECT_THAT(SigningKey::FromPublicJwk(R"({"kty":"RSA","n":"x","e":"AQAB"})"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(SigningKey::FromPublicJwk("[]"), StatusIs(absl::StatusCode::kInvalidArgument));
+  KeyRing ring(std::nullopt);
+  EXPECT_THAT(ring.InstallJwks(R"({"keys":[]})"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ring.InstallJwks("not json"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

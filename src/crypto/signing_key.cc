@@ -11,7 +11,11 @@
 #include <openssl/pem.h>
 #include <unistd.h>
 
+#include <openssl/params.h>
+
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
@@ -170,8 +174,81 @@ SigningKey SigningKey::FromSecret(absl::string_view secret) {
   return key;
 }
 
+absl::StatusOr<SigningKey> SigningKey::FromPublicJwk(absl::string_view jwk_json) {
+  const nlohmann::json jwk = nlohmann::json::parse(jwk_json, nullptr, false);
+  auto text = [&jwk](const char* name) {
+    auto it = jwk.find(name);
+    return it != jwk.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (!jwk.is_object()) {
+    return absl::InvalidArgumentError("JWK: not a JSON object");
+  }
+  if (jwk.contains("d")) {
+    return absl::InvalidArgumentError("JWK: private key material where a public key belongs");
+  }
+  auto decode = [](const std::string& b64, size_t size) -> std::optional<std::string> {
+    std::string out;
+    if (!absl::WebSafeBase64Unescape(b64, &out) || out.size() != size) {
+      return std::nullopt;
+    }
+    return out;
+  };
+  EVP_PKEY* pkey = nullptr;
+  const std::string kty = text("kty");
+  const std::string alg = text("alg");
+  if (kty == "EC" && text("crv") == "P-256" && (alg.empty() || alg == "ES256")) {
+    std::optional<std::string> x = decode(text("x"), 32);
+    std::optional<std::string> y = decode(text("y"), 32);
+    if (!x || !y) {
+      return absl::InvalidArgumentError("JWK: bad EC coordinates");
+    }
+    std::string point = "\x04" + *x + *y;  // uncompressed SEC1 point
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                         const_cast<char*>("prime256v1"), 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
+        OSSL_PARAM_construct_end()};
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+    if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+      EVP_PKEY_CTX_free(ctx);
+      return absl::InvalidArgumentError("JWK: EC point is not on P-256");
+    }
+    EVP_PKEY_CTX_free(ctx);
+    // fromdata does not check the point is on the curve: do it.
+    EVP_PKEY_CTX* check = EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr);
+    const bool on_curve = check != nullptr && EVP_PKEY_public_check(check) == 1;
+    EVP_PKEY_CTX_free(check);
+    if (!on_curve) {
+      EVP_PKEY_free(pkey);
+      return absl::InvalidArgumentError("JWK: EC point is not on P-256");
+    }
+  } else if (kty == "OKP" && text("crv") == "Ed25519" && (alg.empty() || alg == "EdDSA")) {
+    std::optional<std::string> x = decode(text("x"), 32);
+    if (!x) {
+      return absl::InvalidArgumentError("JWK: bad Ed25519 key");
+    }
+    pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                       reinterpret_cast<const unsigned char*>(x->data()), 32);
+    if (pkey == nullptr) {
+      return absl::InvalidArgumentError("JWK: bad Ed25519 key");
+    }
+  } else {
+    return absl::InvalidArgumentError("JWK: only EC P-256 (ES256) and OKP Ed25519 (EdDSA)");
+  }
+  absl::StatusOr<SigningKey> key = FromPkey(pkey);
+  if (!key.ok()) {
+    return key.status();
+  }
+  key->can_sign_ = false;
+  if (!text("kid").empty() && text("kid") != key->kid()) {
+    return absl::InvalidArgumentError("JWK: kid is not the key's RFC 7638 thumbprint");
+  }
+  return key;
+}
+
 absl::StatusOr<std::string> SigningKey::PrivateKeyPem() const {
-  if (pkey_ == nullptr) {
+  if (pkey_ == nullptr || !can_sign_) {
     return absl::FailedPreconditionError("shared-secret keys have no PEM form");
   }
   BIO* bio = BIO_new(BIO_s_mem());
@@ -187,6 +264,9 @@ absl::StatusOr<std::string> SigningKey::PrivateKeyPem() const {
 }
 
 absl::StatusOr<std::string> SigningKey::Sign(absl::string_view signing_input) const {
+  if (!can_sign_) {
+    return absl::FailedPreconditionError("verify-only key");
+  }
   if (algorithm_ == JwtAlgorithm::kHS256) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;

@@ -29,6 +29,12 @@ class SigningKey {
   static absl::StatusOr<SigningKey> Generate(JwtAlgorithm algorithm);
   // HS256 with a shared secret (the seed's JWT_SECRET_KEY).
   static SigningKey FromSecret(absl::string_view secret);
+  // A verify-only key from one JWK (RFC 7517 object text): EC P-256 with alg ES256, or OKP
+  // Ed25519 with alg EdDSA. Its kid must equal its RFC 7638 thumbprint, as Warden publishes.
+  static absl::StatusOr<SigningKey> FromPublicJwk(absl::string_view jwk_json);
+
+  // False for verify-only keys.
+  bool can_sign() const { return can_sign_; }
 
   JwtAlgorithm algorithm() const { return algorithm_; }
   // RFC 7638 JWK thumbprint for asymmetric keys; a digest-derived id for HS256.
@@ -52,6 +58,7 @@ class SigningKey {
   std::string secret_;
   std::string kid_;
   std::string public_jwk_;
+  bool can_sign_ = true;
 };
 
 // Writes `key` to `path` as PEM, creating the file with mode 0600; fails if it exists.
