@@ -18,7 +18,7 @@ forbid() {
 }
 
 third_party='grpc|grpcpp|google/protobuf|sqlite3|libpq|hiredis|sodium|openssl|spdlog|prometheus|nlohmann'
-upper='(app|cmd|cli|client|server|storage|crypto|config|observability)/'
+upper='(app|cmd|cli|client|server|storage|crypto|config|observability|verifier)/'
 forbid common "$third_party|core/|$upper" "common depends on nothing"
 forbid core "$third_party|$upper" "core knows no gRPC, SQL, crypto library or logging"
 forbid crypto "grpc|grpcpp|sqlite3|spdlog|(app|cmd|cli|client|server|storage|config)/" \
@@ -32,6 +32,8 @@ forbid client "sqlite3|sodium|(app|cmd|cli|core|server|storage|crypto|config)/" 
 forbid config "grpc|grpcpp|sqlite3|sodium|(app|cmd|cli|client|server|storage|crypto)/" \
   "config reads files and environment"
 forbid cli "sqlite3|sodium|(app|cmd|core|server|storage|crypto|config)/" "cli uses the client"
+forbid verifier "sqlite3|spdlog|(app|cmd|cli|client|server|storage|config)/" \
+  "verifier is a library for other services"
 forbid app "(cmd|cli)/" "app is the composition root"
 
 if ((status == 0)); then

@@ -32,8 +32,7 @@ absl::StatusOr<AccessClaims> AccessTokenValidator::Validate(absl::string_view to
     verified_.Insert(token, *claims);
   }
   const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch())
-          .count();
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch()).count();
   const int64_t leeway = options_.leeway.count();
   if (now >= claims->expires_at + leeway || now + leeway < claims->not_before ||
       now + leeway < claims->issued_at) {

@@ -56,11 +56,12 @@ AuthService::AuthService(Ports ports, Options options, std::string dummy_hash)
     : ports_(ports),
       options_(std::move(options)),
       dummy_hash_(std::move(dummy_hash)),
-      validator_(ports.codec, ports.revocations, ports.clock,
-                 AccessTokenValidator::Options{.issuer = options_.issuer,
-                                               .audience = options_.audience,
-                                               .leeway = options_.leeway,
-                                               .cache_capacity = options_.verified_cache_capacity}) {}
+      validator_(
+          ports.codec, ports.revocations, ports.clock,
+          AccessTokenValidator::Options{.issuer = options_.issuer,
+                                        .audience = options_.audience,
+                                        .leeway = options_.leeway,
+                                        .cache_capacity = options_.verified_cache_capacity}) {}
 
 std::string AuthService::NewRefreshToken() {
   return absl::StrCat(kRefreshTokenPrefix,

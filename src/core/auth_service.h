@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
+#include "core/access_token_validator.h"
 #include "core/model.h"
 #include "core/ports/access_token_codec.h"
 #include "core/ports/password_hasher.h"
@@ -16,7 +17,6 @@
 #include "core/ports/session_store.h"
 #include "core/ports/user_store.h"
 #include "core/revocation_list.h"
-#include "core/access_token_validator.h"
 
 namespace warden::core {
 

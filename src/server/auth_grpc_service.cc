@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "server/bearer.h"
+#include "common/bearer.h"
 #include "server/proto_mapping.h"
 #include "server/status_conversion.h"
 
@@ -22,7 +22,7 @@ absl::string_view BearerOf(const grpc::CallbackServerContext& context) {
   if (begin == end || std::next(begin) != end) {
     return {};
   }
-  return BearerToken(absl::string_view(begin->second.data(), begin->second.size()));
+  return ::warden::BearerToken(absl::string_view(begin->second.data(), begin->second.size()));
 }
 
 template <typename Message>

@@ -1,8 +1,8 @@
-#include "server/bearer.h"
+#include "common/bearer.h"
 
 #include <gtest/gtest.h>
 
-namespace warden::server {
+namespace warden {
 namespace {
 
 TEST(BearerTokenTest, AcceptsSchemeInAnyCase) {
@@ -21,4 +21,4 @@ TEST(BearerTokenTest, RejectsOtherSchemesAndEmptyTokens) {
 }
 
 }  // namespace
-}  // namespace warden::server
+}  // namespace warden

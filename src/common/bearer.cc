@@ -1,9 +1,9 @@
-#include "server/bearer.h"
+#include "common/bearer.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 
-namespace warden::server {
+namespace warden {
 
 absl::string_view BearerToken(absl::string_view authorization) {
   constexpr absl::string_view kScheme = "bearer ";
@@ -21,4 +21,4 @@ absl::string_view BearerToken(absl::string_view authorization) {
   return token;
 }
 
-}  // namespace warden::server
+}  // namespace warden
