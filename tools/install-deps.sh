@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git ca-certificates clang-format
+  clang libclang-rt-14-dev
   # libraries
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libabsl-dev
   libsodium-dev libssl-dev libsqlite3-dev libcrypt-dev nlohmann-json3-dev libspdlog-dev

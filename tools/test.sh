@@ -2,8 +2,9 @@
 # Installs what is needed, builds once, and runs every check and test:
 #   static checks (layering, clang-format, buf lint + breaking against the seed proto),
 #   all tests (unit, store contract, integration, end-to-end) on the default build,
-#   unit + integration tests under ASan+UBSan, and the concurrent units under TSan.
-# Set WARDEN_SKIP_SANITIZERS=1 for a quick local run.
+#   unit + integration tests under ASan+UBSan, the concurrent units under TSan, and a bounded
+#   libFuzzer run over the token and JWK parsers.
+# Set WARDEN_SKIP_SANITIZERS=1 and WARDEN_SKIP_FUZZ=1 for a quick local run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
@@ -68,6 +69,17 @@ if [[ "${WARDEN_SKIP_SANITIZERS:-0}" != "1" ]]; then
   cmake --build build-tsan -j"$jobs" --target "${tsan_targets[@]}"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     run_ctest tsan build-tsan -R '^(WorkerPoolTest|RevocationListTest|AuthServiceTest|Memory/|Sqlite/|SqliteDatabaseTest)'
+fi
+
+if [[ "${WARDEN_SKIP_FUZZ:-0}" != "1" ]]; then
+  echo "== libFuzzer: token and JWK parsers (bounded)"
+  if bash tools/fuzz.sh "${WARDEN_FUZZ_SECONDS:-30}"; then
+    summary+=("fuzz: token_fuzz ${WARDEN_FUZZ_SECONDS:-30}s, no crash")
+    passed=$((passed + 1))
+  else
+    summary+=("fuzz: token_fuzz FAILED")
+    failed=$((failed + 1))
+  fi
 fi
 
 echo "== summary"
