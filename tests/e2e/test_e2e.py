@@ -115,6 +115,23 @@ class LifecycleTest(ServerTest):
                 stub.ValidateToken(empty_pb2.Empty(), metadata=auth)
             self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
 
+    def test_tokens_and_keys_survive_a_restart(self):
+        self.start()
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            stub.Register(pb2.RegisterRequest(username="rita", email="rita@example.com",
+                                              password="s3cret-pass"))
+            login = stub.Login(pb2.LoginRequest(username="rita", password="s3cret-pass"))
+        self.assertEqual(self.server.terminate(), 0)
+        self.start()
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            auth = [("authorization", "Bearer " + login.access_token)]
+            self.assertEqual(stub.ValidateToken(empty_pb2.Empty(), metadata=auth).username, "rita")
+            refreshed = stub.RefreshToken(
+                pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
+            self.assertTrue(refreshed.access_token)
+
     def test_sigterm_drains_ends_watch_streams_and_exits_zero(self):
         self.start("--drain-seconds", "20")
         channel = grpc.insecure_channel(self.server.address)

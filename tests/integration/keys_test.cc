@@ -78,5 +78,27 @@ TEST_F(KeysTest, RevocationStreamCarriesSnapshotThenLogouts) {
   EXPECT_TRUE(reader->Finish().ok()) << "draining ends the stream with OK";
 }
 
+TEST_F(KeysTest, ReplicasSharingAStoreShareKeysAndTrustEachOthersTokens) {
+  // A second replica on the same database and master key (dev mode keeps it in the data dir).
+  config::ServerConfig config;
+  config.listen = "127.0.0.1:0";
+  config.data_dir = dir_.string();
+  config.sqlite_path = (dir_ / "warden.db").string();
+  config.dev = true;
+  config.hash_threads = 1;
+  absl::StatusOr<std::unique_ptr<app::WardenServer>> replica = app::WardenServer::Start(config);
+  ASSERT_THAT(replica, IsOk());
+  EXPECT_EQ((*replica)->key_ring().JwksJson(), server_->key_ring().JwksJson());
+  EXPECT_EQ((*replica)->key_ring().SigningKid(), server_->key_ring().SigningKid());
+
+  ASSERT_THAT(client().Register(User("kate")), IsOk());
+  const std::string token = client().Login("kate", "password-of-kate")->access_token();
+  client::AuthClient other(std::make_shared<client::GrpcAuthStub>(client::MakeChannel(
+                               "127.0.0.1:" + std::to_string((*replica)->port()))),
+                           {});
+  EXPECT_THAT(other.ValidateToken(token), IsOk());
+  (*replica)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
+
 }  // namespace
 }  // namespace warden::testing
