@@ -10,10 +10,10 @@ packages=(
   # libraries
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libabsl-dev
   libsodium-dev libssl-dev libsqlite3-dev libcrypt-dev nlohmann-json3-dev libspdlog-dev
-  libfmt-dev libcivetweb-dev
+  libfmt-dev libcivetweb-dev prometheus-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-protobuf
-  python3-jwt python3-cryptography
+  python3-jwt python3-cryptography prometheus
   procps
 )
 

@@ -1,0 +1,148 @@
+#include "observability/grpc_metrics.h"
+
+#include <google/protobuf/descriptor.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace warden::observability {
+namespace {
+
+constexpr std::array<absl::string_view, 17> kCodeNames = {
+    "OK",       "Canceled",          "Unknown",          "InvalidArgument", "DeadlineExceeded",
+    "NotFound", "AlreadyExists",     "PermissionDenied", "ResourceExhausted",
+    "FailedPrecondition", "Aborted", "OutOfRange",       "Unimplemented",   "Internal",
+    "Unavailable", "DataLoss",       "Unauthenticated"};
+
+// prometheus.DefBuckets, which go-grpc-prometheus uses for grpc_server_handling_seconds.
+const prometheus::Histogram::BucketBoundaries& DefaultBuckets() {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  return *buckets;
+}
+
+const char* TypeName(bool client_streaming, bool server_streaming) {
+  if (client_streaming && server_streaming) {
+    return "bidi_stream";
+  }
+  if (client_streaming) {
+    return "client_stream";
+  }
+  if (server_streaming) {
+    return "server_stream";
+  }
+  return "unary";
+}
+
+using grpc::experimental::InterceptionHookPoints;
+
+// One call's observation.
+class MetricsInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  MetricsInterceptor(GrpcServerMetrics::MethodMetrics* method, GrpcServerMetrics& metrics,
+                     const Clock& clock)
+      : method_(method), metrics_(metrics), clock_(clock) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* batch) override {
+    if (method_ != nullptr) {
+      if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+        started_ = clock_.SteadyNow();
+        method_->started->Increment();
+        metrics_.inflight().Increment();
+      }
+      if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
+        method_->msg_received->Increment();
+      }
+      if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
+        method_->msg_sent->Increment();
+      }
+      if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+        const int code = static_cast<int>(batch->GetSendStatus().error_code());
+        method_->handled[code >= 0 && code < 17 ? code : 2]->Increment();
+        method_->handling_seconds->Observe(
+            std::chrono::duration<double>(clock_.SteadyNow() - started_).count());
+        metrics_.inflight().Decrement();
+      }
+    }
+    batch->Proceed();
+  }
+
+ private:
+  GrpcServerMetrics::MethodMetrics* method_;
+  GrpcServerMetrics& metrics_;
+  const Clock& clock_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
+
+absl::string_view GrpcCodeName(int code) {
+  return code >= 0 && code < 17 ? kCodeNames[static_cast<size_t>(code)] : "Unknown";
+}
+
+GrpcServerMetrics::GrpcServerMetrics(prometheus::Registry& registry)
+    : started_(prometheus::BuildCounter()
+                   .Name("grpc_server_started_total")
+                   .Help("Total number of RPCs started on the server.")
+                   .Register(registry)),
+      handled_(prometheus::BuildCounter()
+                   .Name("grpc_server_handled_total")
+                   .Help("Total number of RPCs completed on the server, regardless of success "
+                         "or failure.")
+                   .Register(registry)),
+      msg_received_(prometheus::BuildCounter()
+                        .Name("grpc_server_msg_received_total")
+                        .Help("Total number of RPC stream messages received on the server.")
+                        .Register(registry)),
+      msg_sent_(prometheus::BuildCounter()
+                    .Name("grpc_server_msg_sent_total")
+                    .Help("Total number of gRPC stream messages sent by the server.")
+                    .Register(registry)),
+      handling_seconds_(prometheus::BuildHistogram()
+                            .Name("grpc_server_handling_seconds")
+                            .Help("Histogram of response latency (seconds) of gRPC that had been "
+                                  "application-level handled by the server.")
+                            .Register(registry)),
+      inflight_(&prometheus::BuildGauge()
+                     .Name("warden_grpc_inflight_requests")
+                     .Help("RPCs started and not yet finished.")
+                     .Register(registry)
+                     .Add({})) {}
+
+void GrpcServerMetrics::RegisterService(const std::string& service_full_name) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_full_name);
+  if (service == nullptr) {
+    return;
+  }
+  for (int i = 0; i < service->method_count(); ++i) {
+    const google::protobuf::MethodDescriptor* method = service->method(i);
+    const std::map<std::string, std::string> labels = {
+        {"grpc_type", TypeName(method->client_streaming(), method->server_streaming())},
+        {"grpc_service", service_full_name},
+        {"grpc_method", method->name()}};
+    auto metrics = std::make_unique<MethodMetrics>();
+    metrics->started = &started_.Add(labels);
+    metrics->msg_received = &msg_received_.Add(labels);
+    metrics->msg_sent = &msg_sent_.Add(labels);
+    metrics->handling_seconds = &handling_seconds_.Add(labels, DefaultBuckets());
+    for (int code = 0; code < 17; ++code) {
+      std::map<std::string, std::string> with_code = labels;
+      with_code["grpc_code"] = std::string(kCodeNames[static_cast<size_t>(code)]);
+      metrics->handled[static_cast<size_t>(code)] = &handled_.Add(with_code);
+    }
+    methods_.emplace(absl::StrCat("/", service_full_name, "/", method->name()),
+                     std::move(metrics));
+  }
+}
+
+GrpcServerMetrics::MethodMetrics* GrpcServerMetrics::Find(absl::string_view full_method) {
+  auto it = methods_.find(full_method);
+  return it == methods_.end() ? nullptr : it->second.get();
+}
+
+grpc::experimental::Interceptor* MetricsInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new MetricsInterceptor(metrics_.Find(info->method()), metrics_, clock_);
+}
+
+}  // namespace warden::observability

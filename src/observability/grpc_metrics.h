@@ -1,0 +1,73 @@
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include <grpcpp/support/server_interceptor.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "common/clock.h"
+
+namespace warden::observability {
+
+// Returns the CamelCase name go-grpc-prometheus uses for a status code ("OK", "Canceled",
+// "InvalidArgument", "Unauthenticated", ...).
+absl::string_view GrpcCodeName(int code);
+
+// The gRPC server metric family exactly as go-grpc-prometheus names it, so stock dashboards and
+// alerts work: grpc_server_started_total, grpc_server_handled_total (+grpc_code),
+// grpc_server_msg_received_total, grpc_server_msg_sent_total, grpc_server_handling_seconds,
+// labelled grpc_type, grpc_service, grpc_method; plus warden_grpc_inflight_requests.
+//
+// Register every method before serving (series start at zero); after that, Find() is
+// lock-free. Thread-safe. Keeps a reference to `registry`.
+class GrpcServerMetrics {
+ public:
+  struct MethodMetrics {
+    prometheus::Counter* started = nullptr;
+    prometheus::Counter* msg_received = nullptr;
+    prometheus::Counter* msg_sent = nullptr;
+    std::array<prometheus::Counter*, 17> handled{};
+    prometheus::Histogram* handling_seconds = nullptr;
+  };
+
+  explicit GrpcServerMetrics(prometheus::Registry& registry);
+
+  // Pre-registers every method of `service_full_name` found in protobuf's generated pool.
+  void RegisterService(const std::string& service_full_name);
+  // Returns the metrics of "/package.Service/Method", or nullptr if it was never registered.
+  MethodMetrics* Find(absl::string_view full_method);
+  prometheus::Gauge& inflight() { return *inflight_; }
+
+ private:
+  prometheus::Family<prometheus::Counter>& started_;
+  prometheus::Family<prometheus::Counter>& handled_;
+  prometheus::Family<prometheus::Counter>& msg_received_;
+  prometheus::Family<prometheus::Counter>& msg_sent_;
+  prometheus::Family<prometheus::Histogram>& handling_seconds_;
+  prometheus::Gauge* inflight_;
+  absl::flat_hash_map<std::string, std::unique_ptr<MethodMetrics>> methods_;
+};
+
+// A server interceptor factory that feeds GrpcServerMetrics. Observes only (ADR 0003).
+class MetricsInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  MetricsInterceptorFactory(GrpcServerMetrics& metrics, const Clock& clock)
+      : metrics_(metrics), clock_(clock) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  GrpcServerMetrics& metrics_;
+  const Clock& clock_;
+};
+
+}  // namespace warden::observability

@@ -1,0 +1,126 @@
+#include "observability/grpc_metrics.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include "absl/strings/str_cat.h"
+#include "auth.grpc.pb.h"
+
+namespace warden::observability {
+namespace {
+
+// Login succeeds, ValidateToken fails with UNAUTHENTICATED, the rest are unimplemented.
+class StubAuth final : public ::auth::AuthService::CallbackService {
+  grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* context, const ::auth::LoginRequest*,
+                                  ::auth::LoginResponse*) override {
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  grpc::ServerUnaryReactor* ValidateToken(grpc::CallbackServerContext* context,
+                                          const google::protobuf::Empty*,
+                                          ::auth::TokenInfo*) override {
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "no"));
+    return reactor;
+  }
+};
+
+// Returns the value of the sample whose labels include all of `want`, or -1.
+double Sample(prometheus::Registry& registry, const std::string& name,
+              const std::map<std::string, std::string>& want) {
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    if (family.name != name) {
+      continue;
+    }
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      size_t matched = 0;
+      for (const prometheus::ClientMetric::Label& label : metric.label) {
+        auto it = want.find(label.name);
+        matched += it != want.end() && it->second == label.value;
+      }
+      if (matched == want.size()) {
+        if (family.type == prometheus::MetricType::Histogram) {
+          return static_cast<double>(metric.histogram.sample_count);
+        }
+        if (family.type == prometheus::MetricType::Gauge) {
+          return metric.gauge.value;
+        }
+        return metric.counter.value;
+      }
+    }
+  }
+  return -1;
+}
+
+TEST(GrpcServerMetricsTest, CountsByMethodAndCodeWithGoGrpcPrometheusNames) {
+  prometheus::Registry registry;
+  SystemClock clock;
+  GrpcServerMetrics metrics(registry);
+  metrics.RegisterService("auth.AuthService");
+  StubAuth service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<MetricsInterceptorFactory>(metrics, clock));
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+
+  // Pre-initialised at zero before any call.
+  const std::map<std::string, std::string> validate = {{"grpc_service", "auth.AuthService"},
+                                                       {"grpc_method", "ValidateToken"},
+                                                       {"grpc_type", "unary"}};
+  std::map<std::string, std::string> unauthenticated = validate;
+  unauthenticated["grpc_code"] = "Unauthenticated";
+  EXPECT_EQ(Sample(registry, "grpc_server_handled_total", unauthenticated), 0);
+
+  auto stub = ::auth::AuthService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext context;
+    ::auth::TokenInfo info;
+    EXPECT_EQ(stub->ValidateToken(&context, {}, &info).error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  grpc::ClientContext context;
+  ::auth::LoginResponse response;
+  ASSERT_TRUE(stub->Login(&context, {}, &response).ok());
+  server->Shutdown();
+
+  EXPECT_EQ(Sample(registry, "grpc_server_started_total", validate), 3);
+  EXPECT_EQ(Sample(registry, "grpc_server_handled_total", unauthenticated), 3);
+  std::map<std::string, std::string> ok = validate;
+  ok["grpc_code"] = "OK";
+  EXPECT_EQ(Sample(registry, "grpc_server_handled_total", ok), 0) << "errors are not successes";
+  EXPECT_EQ(Sample(registry, "grpc_server_handling_seconds", validate), 3);
+  EXPECT_EQ(Sample(registry, "grpc_server_msg_received_total", validate), 3);
+  EXPECT_EQ(Sample(registry, "grpc_server_msg_sent_total", validate), 0);
+  EXPECT_EQ(Sample(registry, "grpc_server_handled_total",
+                   {{"grpc_method", "Login"}, {"grpc_code", "OK"}}),
+            1);
+  EXPECT_EQ(Sample(registry, "grpc_server_msg_sent_total", {{"grpc_method", "Login"}}), 1);
+  EXPECT_EQ(Sample(registry, "warden_grpc_inflight_requests", {}), 0);
+
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_NE(text.find("grpc_server_handled_total{grpc_code=\"Unauthenticated\",grpc_method="
+                      "\"ValidateToken\",grpc_service=\"auth.AuthService\",grpc_type=\"unary\"} 3"),
+            std::string::npos)
+      << text.substr(0, 2000);
+}
+
+TEST(GrpcCodeNameTest, UsesGoGrpcPrometheusNames) {
+  EXPECT_EQ(GrpcCodeName(0), "OK");
+  EXPECT_EQ(GrpcCodeName(1), "Canceled");
+  EXPECT_EQ(GrpcCodeName(8), "ResourceExhausted");
+  EXPECT_EQ(GrpcCodeName(16), "Unauthenticated");
+}
+
+}  // namespace
+}  // namespace warden::observability
