@@ -3,6 +3,8 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <prometheus/gauge.h>
+#include <prometheus/text_serializer.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -171,6 +173,24 @@ absl::Status WardenServer::Build() {
   revocation_service_ = std::make_unique<server::RevocationGrpcService>(revocations_);
   builder.RegisterService(revocation_service_.get());
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  if (config_.metrics) {
+    grpc_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*registry_);
+    for (const char* service :
+         {kAuthServiceName, "warden.v1.KeyService", "warden.v1.RevocationService",
+          "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}) {
+      grpc_metrics_->RegisterService(service);
+    }
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+    factories.push_back(
+        std::make_unique<observability::MetricsInterceptorFactory>(*grpc_metrics_, clock_));
+    builder.experimental().SetInterceptorCreators(std::move(factories));
+    prometheus::BuildGauge()
+        .Name("warden_build_info")
+        .Help("Always 1; the labels say which build is running.")
+        .Register(*registry_)
+        .Add({{"version", WARDEN_VERSION}})
+        .Set(1);
+  }
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
@@ -286,6 +306,14 @@ absl::Status WardenServer::StartHttp() {
                                 .body = DiscoveryDocument(),
                                 .headers = {{"Cache-Control", cache_control}}};
   });
+  if (config_.metrics) {
+    http_->Route("/metrics", [this] {
+      return server::HttpResponse{
+          .status = 200,
+          .content_type = "text/plain; version=0.0.4; charset=utf-8",
+          .body = prometheus::TextSerializer().Serialize(registry_->Collect())};
+    });
+  }
   http_->Route("/healthz", [] { return server::HttpResponse{.status = 200, .body = "ok\n"}; });
   http_->Route("/readyz", [this] {
     const bool serving =

@@ -19,6 +19,7 @@
 #include "crypto/argon2id_hasher.h"
 #include "crypto/key_ring.h"
 #include "crypto/sodium_primitives.h"
+#include "observability/grpc_metrics.h"
 #include "server/auth_grpc_service.h"
 #include "server/health_prober.h"
 #include "server/health_service.h"
@@ -47,6 +48,7 @@ class WardenServer {
   crypto::KeyRing& key_ring() { return *key_ring_; }
   // The key rotation of a managed ring, or nullptr (fixed key or HS256).
   core::KeyRotation* key_rotation() { return key_rotation_.get(); }
+  prometheus::Registry& registry() { return *registry_; }
   // The HTTP listener's port (0 when it is off) and public base URL.
   int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
   const std::string& public_url() const { return public_url_; }
@@ -70,6 +72,8 @@ class WardenServer {
   std::string DiscoveryDocument() const;
 
   const config::ServerConfig config_;
+  std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<observability::GrpcServerMetrics> grpc_metrics_;
   SystemClock clock_;
   crypto::SodiumRandomSource random_;
   crypto::Sha256TokenHasher token_hasher_;

@@ -116,6 +116,16 @@ const std::vector<Setting>& Settings() {
       {"public-url", "WARDEN_PUBLIC_URL",
        "base URL of the HTTP listener as others reach it (http://<http-listen>)", false,
        WARDEN_STRING(set_public_url)},
+      {"metrics", "WARDEN_METRICS", "record gRPC and domain metrics, served at /metrics (true)",
+       true,
+       [](Proto& p, const std::string& v) -> std::optional<std::string> {
+         bool b = true;
+         if (auto e = ParseBool(v, b)) {
+           return e;
+         }
+         p.set_metrics(b);
+         return std::nullopt;
+       }},
       {"sqlite-path", "WARDEN_SQLITE_PATH", "SQLite database file (<data-dir>/warden.db)", false,
        WARDEN_STRING(mutable_storage()->set_sqlite_path)},
       {"hash-threads", "WARDEN_HASH_THREADS", "password hashing threads (one per core)", false,
@@ -419,6 +429,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
     problems.push_back(absl::StrCat("http_listen: '", config.http_listen, "' is not HOST:PORT"));
   }
   config.public_url = merged.has_public_url() ? merged.public_url() : "";
+  config.metrics = !merged.has_metrics() || merged.metrics();
 
   const auto& workers = merged.workers();
   const size_t cores = std::max(1u, std::thread::hardware_concurrency());

@@ -33,6 +33,7 @@ struct ServerConfig {
   std::chrono::seconds rotation_period = std::chrono::hours(24);
   std::chrono::seconds jwks_max_age = std::chrono::minutes(5);
   std::string http_listen;  // empty: no HTTP listener
+  bool metrics = true;      // gRPC + domain metrics, served at /metrics
   std::string public_url;   // empty: http://<host:port actually bound>
   size_t hash_threads = 0;  // 0: one per core
   size_t hash_queue = 64;
