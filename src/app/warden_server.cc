@@ -138,6 +138,9 @@ absl::Status WardenServer::Build() {
   hasher_ =
       std::make_unique<crypto::Argon2idPasswordHasher>(crypto::Argon2idPasswordHasher::Options{});
 
+  if (config_.metrics) {
+    auth_metrics_ = std::make_unique<observability::AuthMetrics>(*registry_);
+  }
   absl::StatusOr<std::unique_ptr<core::AuthService>> auth =
       core::AuthService::Create(core::AuthService::Ports{.users = *users_,
                                                          .sessions = *sessions_,
@@ -146,7 +149,8 @@ absl::Status WardenServer::Build() {
                                                          .random = random_,
                                                          .token_hasher = token_hasher_,
                                                          .revocations = revocations_,
-                                                         .clock = clock_},
+                                                         .clock = clock_,
+                                                         .events = auth_metrics_.get()},
                                 config_.auth);
   if (!auth.ok()) {
     return auth.status();
@@ -225,6 +229,9 @@ absl::Status WardenServer::BuildKeyRing() {
       return secret.status();
     }
     key_ring_ = crypto::KeyRing::Fixed(crypto::SigningKey::FromSecret(*secret));
+    signing_since_seconds_.store(
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch())
+            .count());
     return absl::OkStatus();
   }
   if (config_.signing_mode == Mode::kStaticKey) {
@@ -240,6 +247,9 @@ absl::Status WardenServer::BuildKeyRing() {
     }
     spdlog::info("signing with the fixed key {} (kid {})", config_.signing_key_file, key->kid());
     key_ring_ = crypto::KeyRing::Fixed(*std::move(key));
+    signing_since_seconds_.store(
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch())
+            .count());
     return absl::OkStatus();
   }
   absl::StatusOr<crypto::MasterKey> master =
@@ -262,6 +272,9 @@ absl::Status WardenServer::BuildKeyRing() {
     return absl::Status(first.status().code(),
                         absl::StrCat("signing keys: ", first.status().message()));
   }
+  signing_since_seconds_.store(
+      std::chrono::duration_cast<std::chrono::seconds>(first->signing_since.time_since_epoch())
+          .count());
   spdlog::info("managed key ring: {} signs; {} key(s) published{}", first->signing_kid,
                first->trusted_kids.size(), first->created ? " (created a key)" : "");
   return absl::OkStatus();
@@ -277,6 +290,9 @@ void WardenServer::TickKeyRotation() {
     spdlog::error("key rotation: {}", std::string(tick.status().message()));
     return;
   }
+  signing_since_seconds_.store(
+      std::chrono::duration_cast<std::chrono::seconds>(tick->signing_since.time_since_epoch())
+          .count());
   if (tick->created) {
     spdlog::info("key rotation: scheduled a new signing key; published set now {} key(s)",
                  tick->trusted_kids.size());
@@ -308,6 +324,15 @@ absl::Status WardenServer::StartHttp() {
   });
   if (config_.metrics) {
     http_->Route("/metrics", [this] {
+      if (auth_metrics_ != nullptr) {
+        auth_metrics_->hash_queue_depth().Set(static_cast<double>(hash_pool_->PendingForTest()));
+        auth_metrics_->io_queue_depth().Set(static_cast<double>(io_pool_->PendingForTest()));
+        const int64_t since = signing_since_seconds_.load();
+        const int64_t now =
+            std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch())
+                .count();
+        auth_metrics_->signing_key_age().Set(since > 0 ? static_cast<double>(now - since) : 0);
+      }
       return server::HttpResponse{
           .status = 200,
           .content_type = "text/plain; version=0.0.4; charset=utf-8",

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "crypto/argon2id_hasher.h"
 #include "crypto/key_ring.h"
 #include "crypto/sodium_primitives.h"
+#include "observability/auth_metrics.h"
 #include "observability/grpc_metrics.h"
 #include "server/auth_grpc_service.h"
 #include "server/health_prober.h"
@@ -74,6 +76,8 @@ class WardenServer {
   const config::ServerConfig config_;
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   std::unique_ptr<observability::GrpcServerMetrics> grpc_metrics_;
+  std::unique_ptr<observability::AuthMetrics> auth_metrics_;
+  std::atomic<int64_t> signing_since_seconds_{0};
   SystemClock clock_;
   crypto::SodiumRandomSource random_;
   crypto::Sha256TokenHasher token_hasher_;

@@ -56,12 +56,12 @@ AuthService::AuthService(Ports ports, Options options, std::string dummy_hash)
     : ports_(ports),
       options_(std::move(options)),
       dummy_hash_(std::move(dummy_hash)),
-      validator_(
-          ports.codec, ports.revocations, ports.clock,
-          AccessTokenValidator::Options{.issuer = options_.issuer,
-                                        .audience = options_.audience,
-                                        .leeway = options_.leeway,
-                                        .cache_capacity = options_.verified_cache_capacity}) {}
+      validator_(ports.codec, ports.revocations, ports.clock,
+                 AccessTokenValidator::Options{.issuer = options_.issuer,
+                                               .audience = options_.audience,
+                                               .leeway = options_.leeway,
+                                               .cache_capacity = options_.verified_cache_capacity}),
+      events_(ports.events != nullptr ? *ports.events : no_events_) {}
 
 std::string AuthService::NewRefreshToken() {
   return absl::StrCat(kRefreshTokenPrefix,
@@ -74,7 +74,9 @@ absl::StatusOr<User> AuthService::Register(const RegistrationRequest& request) {
   if (absl::Status valid = ValidateRegistration(request); !valid.ok()) {
     return valid;
   }
+  const auto hash_started = ports_.clock.SteadyNow();
   absl::StatusOr<std::string> hash = ports_.hasher.Hash(request.password);
+  events_.OnPasswordHash(ports_.clock.SteadyNow() - hash_started);
   if (!hash.ok()) {
     return absl::InternalError("could not hash password");
   }
@@ -90,16 +92,46 @@ absl::StatusOr<User> AuthService::Register(const RegistrationRequest& request) {
       .created_at = ports_.clock.WallNow(),
   };
   if (absl::Status created = ports_.users.Create(user); !created.ok()) {
+    events_.OnRegister(false);
     if (created.code() == absl::StatusCode::kAlreadyExists) {
       return created;
     }
     return FromStore(created);
   }
+  events_.OnRegister(true);
   return user;
 }
 
 absl::StatusOr<TokenPair> AuthService::Login(absl::string_view username,
                                              absl::string_view password) {
+  absl::StatusOr<TokenPair> result = LoginInternal(username, password);
+  switch (result.status().code()) {
+    case absl::StatusCode::kOk:
+      events_.OnLogin(LoginResult::kSuccess);
+      events_.OnTokenIssued(TokenKind::kAccess);
+      events_.OnTokenIssued(TokenKind::kRefresh);
+      break;
+    case absl::StatusCode::kUnauthenticated:
+      events_.OnLogin(LoginResult::kInvalidCredentials);
+      break;
+    case absl::StatusCode::kInvalidArgument:
+      events_.OnLogin(LoginResult::kInvalidArgument);
+      break;
+    default:
+      events_.OnLogin(LoginResult::kError);
+  }
+  return result;
+}
+
+absl::StatusOr<bool> AuthService::TimedVerify(absl::string_view password, absl::string_view hash) {
+  const auto started = ports_.clock.SteadyNow();
+  absl::StatusOr<bool> matches = ports_.hasher.Verify(password, hash);
+  events_.OnPasswordHash(ports_.clock.SteadyNow() - started);
+  return matches;
+}
+
+absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
+                                                     absl::string_view password) {
   if (username.empty() || password.empty()) {
     return absl::InvalidArgumentError("username and password are required");
   }
@@ -115,10 +147,10 @@ absl::StatusOr<TokenPair> AuthService::Login(absl::string_view username,
       return FromStore(user.status());
     }
     // Spend the same time as a real check, so response time does not tell who exists.
-    (void)ports_.hasher.Verify(password, dummy_hash_);
+    (void)TimedVerify(password, dummy_hash_);
     return InvalidCredentials();
   }
-  absl::StatusOr<bool> matches = ports_.hasher.Verify(password, user->password_hash);
+  absl::StatusOr<bool> matches = TimedVerify(password, user->password_hash);
   if (!matches.ok()) {
     return absl::InternalError("stored credential is unreadable");
   }
@@ -177,11 +209,26 @@ absl::StatusOr<TokenPair> AuthService::IssueTokens(const User& user, const Sessi
 }
 
 absl::StatusOr<TokenPair> AuthService::RefreshToken(absl::string_view refresh_token) {
+  absl::StatusOr<TokenPair> result = RefreshInternal(refresh_token);
+  if (result.ok()) {
+    events_.OnRefresh(RefreshResult::kRotated);
+    events_.OnTokenIssued(TokenKind::kAccess);
+    events_.OnTokenIssued(TokenKind::kRefresh);
+  } else if (result.status().code() != absl::StatusCode::kUnauthenticated) {
+    events_.OnRefresh(result.status().code() == absl::StatusCode::kInvalidArgument
+                          ? RefreshResult::kInvalid
+                          : RefreshResult::kError);
+  }
+  return result;
+}
+
+absl::StatusOr<TokenPair> AuthService::RefreshInternal(absl::string_view refresh_token) {
   if (refresh_token.empty()) {
     return absl::InvalidArgumentError("refresh_token is required");
   }
   if (refresh_token.size() > kMaxRefreshTokenLength ||
       !absl::StartsWith(refresh_token, kRefreshTokenPrefix)) {
+    events_.OnRefresh(RefreshResult::kInvalid);
     return InvalidToken();
   }
   std::string next = NewRefreshToken();
@@ -198,8 +245,19 @@ absl::StatusOr<TokenPair> AuthService::RefreshToken(absl::string_view refresh_to
       // The family is compromised: its access tokens stop validating too.
       ports_.revocations.RevokeSession(
           rotated->session.id, ports_.clock.WallNow() + options_.access_ttl + options_.leeway);
+      events_.OnRefresh(RefreshResult::kReuseDetected);
       return InvalidToken();
-    default:
+    case RotateOutcome::kReusedWithinGrace:
+      events_.OnRefresh(RefreshResult::kReusedWithinGrace);
+      return InvalidToken();
+    case RotateOutcome::kExpired:
+      events_.OnRefresh(RefreshResult::kExpired);
+      return InvalidToken();
+    case RotateOutcome::kRevoked:
+      events_.OnRefresh(RefreshResult::kRevoked);
+      return InvalidToken();
+    case RotateOutcome::kNotFound:
+      events_.OnRefresh(RefreshResult::kInvalid);
       return InvalidToken();
   }
   absl::StatusOr<User> user = ports_.users.FindById(rotated->session.user_id);
@@ -213,7 +271,9 @@ absl::StatusOr<TokenPair> AuthService::RefreshToken(absl::string_view refresh_to
 }
 
 absl::StatusOr<AccessClaims> AuthService::Validate(absl::string_view access_token) const {
-  return validator_.Validate(access_token);
+  absl::StatusOr<AccessClaims> claims = validator_.Validate(access_token);
+  events_.OnValidation(claims.ok());
+  return claims;
 }
 
 absl::Status AuthService::Logout(absl::string_view access_token) {
@@ -236,6 +296,7 @@ absl::Status AuthService::Logout(absl::string_view access_token) {
     return FromStore(stored);
   }
   ports_.revocations.RevokeToken(claims->token_id, token_expiry);
+  events_.OnLogout();
   if (!claims->session_id.empty()) {
     // Access tokens of this session live at most access_ttl after the revocation.
     ports_.revocations.RevokeSession(

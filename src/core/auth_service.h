@@ -12,6 +12,7 @@
 #include "core/access_token_validator.h"
 #include "core/model.h"
 #include "core/ports/access_token_codec.h"
+#include "core/ports/auth_events.h"
 #include "core/ports/password_hasher.h"
 #include "core/ports/random_source.h"
 #include "core/ports/session_store.h"
@@ -51,6 +52,7 @@ class AuthService {
     TokenHasher& token_hasher;
     RevocationList& revocations;
     const Clock& clock;
+    AuthEvents* events = nullptr;  // optional
   };
 
   // Computes the dummy hash that unknown-user logins verify against.
@@ -83,12 +85,18 @@ class AuthService {
   absl::StatusOr<TokenPair> IssueTokens(const User& user, const Session& session,
                                         std::string refresh_token);
   std::string NewRefreshToken();
+  absl::StatusOr<TokenPair> LoginInternal(absl::string_view username, absl::string_view password);
+  absl::StatusOr<TokenPair> RefreshInternal(absl::string_view refresh_token);
+  // Hashes or verifies, timing it for OnPasswordHash.
+  absl::StatusOr<bool> TimedVerify(absl::string_view password, absl::string_view hash);
   std::string NewId();
 
   Ports ports_;
   const Options options_;
   const std::string dummy_hash_;
   AccessTokenValidator validator_;
+  NoAuthEvents no_events_;
+  AuthEvents& events_;
 };
 
 // Returns a random RFC 4122 version 4 UUID in canonical text form.

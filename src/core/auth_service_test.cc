@@ -237,6 +237,70 @@ TEST_F(AuthServiceTest, ValidateRejectsWrongIssuerOrAudience) {
   EXPECT_THAT(auth_->Validate(not_yet), StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
+// Counts every event, keyed by a short name.
+class RecordingEvents final : public AuthEvents {
+ public:
+  void OnRegister(bool created) override {
+    Add(created ? "register.created" : "register.rejected");
+  }
+  void OnLogin(LoginResult r) override { Add("login." + std::to_string(static_cast<int>(r))); }
+  void OnRefresh(RefreshResult r) override {
+    Add("refresh." + std::to_string(static_cast<int>(r)));
+  }
+  void OnTokenIssued(TokenKind k) override { Add("issued." + std::to_string(static_cast<int>(k))); }
+  void OnValidation(bool valid) override { Add(valid ? "valid" : "invalid"); }
+  void OnLogout() override { Add("logout"); }
+  void OnPasswordHash(std::chrono::nanoseconds) override { Add("hash"); }
+  int Count(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return counts_[name];
+  }
+
+ private:
+  void Add(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counts_[name];
+  }
+  std::mutex mutex_;
+  std::map<std::string, int> counts_;
+};
+
+TEST_F(AuthServiceTest, ReportsEventsForMetrics) {
+  RecordingEvents events;
+  std::unique_ptr<AuthService> auth =
+      AuthService::Create(AuthService::Ports{.users = users_,
+                                             .sessions = sessions_,
+                                             .hasher = hasher_,
+                                             .codec = codec_,
+                                             .random = random_,
+                                             .token_hasher = token_hasher_,
+                                             .revocations = revocations_,
+                                             .clock = clock_,
+                                             .events = &events},
+                          {.refresh_reuse_grace = seconds(10)})
+          .value();
+  ASSERT_THAT(auth->Register({.username = "zed", .email = "z@example.com", .password = "12345678"}),
+              IsOk());
+  EXPECT_FALSE(
+      auth->Register({.username = "ZED", .email = "y@example.com", .password = "12345678"}).ok());
+  EXPECT_FALSE(auth->Login("zed", "wrong-password").ok());
+  TokenPair pair = auth->Login("zed", "12345678").value();
+  TokenPair next = auth->RefreshToken(pair.refresh_token).value();
+  clock_.Advance(seconds(11));
+  EXPECT_FALSE(auth->RefreshToken(pair.refresh_token).ok());
+  EXPECT_FALSE(auth->Validate("garbage").ok());
+  EXPECT_FALSE(auth->Validate(next.access_token).ok()) << "family revoked by the reuse";
+  EXPECT_EQ(events.Count("register.created"), 1);
+  EXPECT_EQ(events.Count("register.rejected"), 1);
+  EXPECT_EQ(events.Count("login.0"), 1);    // success
+  EXPECT_EQ(events.Count("login.1"), 1);    // invalid credentials
+  EXPECT_EQ(events.Count("refresh.0"), 1);  // rotated
+  EXPECT_EQ(events.Count("refresh.1"), 1);  // reuse detected
+  EXPECT_EQ(events.Count("issued.0"), 2);
+  EXPECT_EQ(events.Count("invalid"), 2);
+  EXPECT_EQ(events.Count("hash"), 4);  // 2 registrations + 2 logins
+}
+
 TEST(UuidTest, IsVersion4Variant1) {
   FakeRandomSource random;
   for (int i = 0; i < 100; ++i) {

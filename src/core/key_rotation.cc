@@ -112,6 +112,11 @@ absl::StatusOr<KeyRotation::TickResult> KeyRotation::Tick() {
     (void)ports_.store.DeleteSigningKey(kid);  // best effort; the next tick retries
   }
   result.signing_kid = *plan.signing_kid;
+  for (const SigningKeyRecord& key : plan.trusted) {
+    if (key.kid == *plan.signing_kid) {
+      result.signing_since = key.activate_at;
+    }
+  }
   result.trusted_kids = std::move(trusted);
   return result;
 }

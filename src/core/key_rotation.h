@@ -59,6 +59,7 @@ class KeyRotation {
   // What a tick changed.
   struct TickResult {
     std::string signing_kid;
+    WallTime signing_since;  // activate_at of the signing key
     std::set<std::string> trusted_kids;
     bool trust_removed = false;  // a kid trusted before is no longer trusted
     bool created = false;

@@ -8,10 +8,10 @@ namespace warden::observability {
 namespace {
 
 constexpr std::array<absl::string_view, 17> kCodeNames = {
-    "OK",       "Canceled",          "Unknown",          "InvalidArgument", "DeadlineExceeded",
-    "NotFound", "AlreadyExists",     "PermissionDenied", "ResourceExhausted",
-    "FailedPrecondition", "Aborted", "OutOfRange",       "Unimplemented",   "Internal",
-    "Unavailable", "DataLoss",       "Unauthenticated"};
+    "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+    "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+    "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+    "DataLoss", "Unauthenticated"};
 
 // prometheus.DefBuckets, which go-grpc-prometheus uses for grpc_server_handling_seconds.
 const prometheus::Histogram::BucketBoundaries& DefaultBuckets() {
@@ -130,8 +130,7 @@ void GrpcServerMetrics::RegisterService(const std::string& service_full_name) {
       with_code["grpc_code"] = std::string(kCodeNames[static_cast<size_t>(code)]);
       metrics->handled[static_cast<size_t>(code)] = &handled_.Add(with_code);
     }
-    methods_.emplace(absl::StrCat("/", service_full_name, "/", method->name()),
-                     std::move(metrics));
+    methods_.emplace(absl::StrCat("/", service_full_name, "/", method->name()), std::move(metrics));
   }
 }
 

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <chrono>
+
+#include "absl/strings/string_view.h"
+
+namespace warden::core {
+
+enum class LoginResult { kSuccess, kInvalidCredentials, kInvalidArgument, kError };
+enum class RefreshResult {
+  kRotated,
+  kReuseDetected,
+  kReusedWithinGrace,
+  kInvalid,
+  kExpired,
+  kRevoked,
+  kError
+};
+enum class TokenKind { kAccess, kRefresh };
+
+// What happened in the auth use cases, for metrics (and later the audit trail). Every method
+// has an empty default so a sink overrides only what it needs. Implementations must be
+// thread-safe and cheap: OnValidation runs on the ValidateToken hot path.
+class AuthEvents {
+ public:
+  virtual ~AuthEvents() = default;
+  virtual void OnRegister(bool /*created*/) {}
+  virtual void OnLogin(LoginResult /*result*/) {}
+  virtual void OnRefresh(RefreshResult /*result*/) {}
+  virtual void OnTokenIssued(TokenKind /*kind*/) {}
+  virtual void OnValidation(bool /*valid*/) {}
+  virtual void OnLogout() {}
+  virtual void OnPasswordHash(std::chrono::nanoseconds /*took*/) {}
+};
+
+// Ignores everything.
+class NoAuthEvents final : public AuthEvents {};
+
+}  // namespace warden::core
