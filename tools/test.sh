@@ -48,6 +48,8 @@ bash tools/check-layering.sh
 find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run -Werror
 echo "clang-format: clean"
 bash tools/check-proto.sh
+promtool check rules deploy/prometheus/alerts.yml
+python3 -c 'import json, sys; json.load(open(sys.argv[1]))' deploy/grafana/warden.json
 
 echo "== build (RelWithDebInfo)"
 cmake --preset default >/dev/null
