@@ -23,7 +23,7 @@ trap cleanup EXIT
 wait_port() {
   local log=$1 port=""
   for _ in $(seq 300); do
-    port=$(grep -oE '(floor_server|wardend): listening on 127\.0\.0\.1:[0-9]+' "$log" | head -1 | grep -oE '[0-9]+$' || true)
+    port=$(grep -oE '(floor_server: |"msg":")listening on 127\.0\.0\.1:[0-9]+' "$log" | head -1 | grep -oE '[0-9]+$' || true)
     [[ -n $port ]] && { echo "$port"; return 0; }
     sleep 0.1
   done
@@ -31,7 +31,7 @@ wait_port() {
 }
 
 $bin/floor_server 2>"$work/floor.log" & pids+=($!)
-$bin/wardend --dev --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-dir "$work/data" 2>"$work/wardend.log" & pids+=($!)
+$bin/wardend --dev --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-dir "$work/data" >"$work/wardend.log" 2>&1 & pids+=($!)
 floor_port=$(wait_port "$work/floor.log")
 wardend_port=$(wait_port "$work/wardend.log")
 

@@ -78,6 +78,8 @@ const std::vector<Setting>& Settings() {
        }},
       {"log-level", "WARDEN_LOG_LEVEL", "trace, debug, info, warn, error or off (info)", false,
        WARDEN_STRING(set_log_level)},
+      {"log-format", "WARDEN_LOG_FORMAT", "json (one object per line, default) or text", false,
+       WARDEN_STRING(set_log_format)},
       {"drain-seconds", "WARDEN_DRAIN_SECONDS", "graceful shutdown budget in seconds (10)", false,
        WARDEN_UINT(set_drain_seconds)},
       {"issuer", "WARDEN_ISSUER", "token issuer, claim iss (warden)", false,
@@ -303,6 +305,12 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   if (std::find(kLevels.begin(), kLevels.end(), config.log_level) == kLevels.end()) {
     problems.push_back(absl::StrCat("log_level: '", config.log_level, "' is not one of ",
                                     absl::StrJoin(kLevels, ", ")));
+  }
+  if (merged.has_log_format()) {
+    config.log_format = merged.log_format();
+  }
+  if (config.log_format != "json" && config.log_format != "text") {
+    problems.push_back(absl::StrCat("log_format: '", config.log_format, "' is not json or text"));
   }
   if (merged.has_drain_seconds()) {
     config.drain = std::chrono::seconds(merged.drain_seconds());

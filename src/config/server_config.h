@@ -17,6 +17,7 @@ struct ServerConfig {
   std::string data_dir = "./data";
   bool dev = false;
   std::string log_level = "info";
+  std::string log_format = "json";  // json or text
   std::chrono::seconds drain = std::chrono::seconds(10);
   std::string sqlite_path;  // defaults to <data_dir>/warden.db
   core::AuthService::Options auth;

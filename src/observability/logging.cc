@@ -1,20 +1,79 @@
 #include "observability/logging.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace warden::observability {
+#include "absl/strings/str_format.h"
 
-absl::Status ConfigureLogging(const std::string& level) {
+namespace warden::observability {
+namespace {
+
+// %* : the log message, escaped for a JSON string.
+class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string escaped =
+        JsonEscape(absl::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+}  // namespace
+
+std::string JsonEscape(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (byte < 0x20) {
+          out += absl::StrFormat("\\u%04x", byte);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+absl::Status ConfigureLogging(const std::string& level, LogFormat format) {
   const spdlog::level::level_enum parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") {
     return absl::InvalidArgumentError("unknown log level " + level);
   }
   std::shared_ptr<spdlog::logger> logger = spdlog::get("wardend");
   if (logger == nullptr) {
-    logger = spdlog::stderr_logger_mt("wardend");
+    logger = spdlog::stdout_logger_mt("wardend");
   }
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l wardend: %v", spdlog::pattern_time_type::utc);
+  if (format == LogFormat::kJson) {
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"wardend","msg":"%*"})");
+    logger->set_formatter(std::move(formatter));
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l wardend: %v", spdlog::pattern_time_type::utc);
+  }
   logger->set_level(parsed);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);

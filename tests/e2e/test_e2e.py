@@ -198,6 +198,45 @@ class LifecycleTest(ServerTest):
         self.assertNotIn(secret, self.server.log())
 
 
+class LogTest(ServerTest):
+    def test_logs_are_json_lines_and_never_carry_secrets(self):
+        password = "Sup3r-Secret-Passw0rd"
+        master = base64.b64encode(b"m" * 32).decode()
+        env = dict(os.environ, WARDEN_MASTER_KEY=master)
+        self.server = Wardend(WARDEND, self.data_dir, extra_args=["--log-level", "trace"],
+                              env=env, dev=False).start()
+        secrets = [password, master]
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            stub.Register(pb2.RegisterRequest(username="loggy", email="l@example.com",
+                                              password=password))
+            login = stub.Login(pb2.LoginRequest(username="loggy", password=password))
+            with self.assertRaises(grpc.RpcError):
+                stub.Login(pb2.LoginRequest(username="loggy", password=password + "x"))
+            bearer = [("authorization", "Bearer " + login.access_token)]
+            stub.ValidateToken(empty_pb2.Empty(), metadata=bearer)
+            refreshed = stub.RefreshToken(pb2.RefreshTokenRequest(
+                refresh_token=login.refresh_token))
+            stub.Logout(empty_pb2.Empty(),
+                        metadata=[("authorization", "Bearer " + refreshed.access_token)])
+            secrets += [login.access_token, login.refresh_token, refreshed.access_token,
+                        refreshed.refresh_token, password + "x"]
+            # Token parts too: a log must not carry a signature or a payload either.
+            secrets += login.access_token.split(".")[1:]
+        self.assertEqual(self.server.terminate(), 0)
+        log = self.server.log()
+        for secret in secrets:
+            self.assertNotIn(secret, log)
+        lines = [line for line in log.splitlines() if line.strip()]
+        self.assertGreater(len(lines), 3)
+        for line in lines:
+            record = json.loads(line)
+            self.assertIn(record["level"], ("trace", "debug", "info", "warning", "error",
+                                            "critical"))
+            self.assertTrue(record["ts"].endswith("Z"))
+            self.assertIn("msg", record)
+
+
 class KeysCommandTest(ServerTest):
     def keys(self, *args):
         return subprocess.run([WARDEND, "keys"] + list(args) + ["--dev", "--data-dir", self.data_dir],

@@ -7,7 +7,7 @@ import subprocess
 import threading
 import time
 
-LISTENING = re.compile(r"wardend: listening on 127\.0\.0\.1:(\d+)")
+LISTENING = re.compile(r'"msg":"listening on 127\.0\.0\.1:(\d+)')
 HTTP_LISTENING = re.compile(r"HTTP listening on 127\.0\.0\.1:(\d+)")
 
 
@@ -28,7 +28,8 @@ class Wardend:
         self._reader = None
 
     def start(self, timeout=30.0):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        # Logs are JSON lines on stdout; startup errors go to stderr: read both.
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      env=self.env, text=True)
         lines = queue.Queue()
         self._reader = threading.Thread(target=self._drain, args=(lines,), daemon=True)
@@ -55,7 +56,7 @@ class Wardend:
         return self
 
     def _drain(self, lines):
-        for line in self.proc.stderr:
+        for line in self.proc.stdout:
             self.log_lines.append(line)
             lines.put(line)
         lines.put(None)
@@ -86,5 +87,5 @@ class Wardend:
             self.proc.wait()
         if self._reader:
             self._reader.join(timeout=5)
-        if self.proc and self.proc.stderr:
-            self.proc.stderr.close()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()

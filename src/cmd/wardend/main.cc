@@ -34,7 +34,10 @@ int main(int argc, char** argv) {
               << absl::StrReplaceAll(config.status().message(), {{"\n", "\n  "}}) << "\n";
     return 2;
   }
-  if (absl::Status logging = warden::observability::ConfigureLogging(config->log_level);
+  if (absl::Status logging = warden::observability::ConfigureLogging(
+          config->log_level, config->log_format == "text"
+                                 ? warden::observability::LogFormat::kText
+                                 : warden::observability::LogFormat::kJson);
       !logging.ok()) {
     std::cerr << "wardend: " << logging.message() << "\n";
     return 2;
