@@ -21,6 +21,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "observability/access_log.h"
 
 namespace warden::app {
 namespace {
@@ -177,6 +178,7 @@ absl::Status WardenServer::Build() {
   revocation_service_ = std::make_unique<server::RevocationGrpcService>(revocations_);
   builder.RegisterService(revocation_service_.get());
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   if (config_.metrics) {
     grpc_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*registry_);
     for (const char* service :
@@ -184,16 +186,26 @@ absl::Status WardenServer::Build() {
           "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}) {
       grpc_metrics_->RegisterService(service);
     }
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
-    factories.push_back(
+    interceptors.push_back(
         std::make_unique<observability::MetricsInterceptorFactory>(*grpc_metrics_, clock_));
-    builder.experimental().SetInterceptorCreators(std::move(factories));
     prometheus::BuildGauge()
         .Name("warden_build_info")
         .Help("Always 1; the labels say which build is running.")
         .Register(*registry_)
         .Add({{"version", WARDEN_VERSION}})
         .Set(1);
+  }
+  if (config_.access_log != "off") {
+    interceptors.push_back(std::make_unique<observability::AccessLogInterceptorFactory>(
+        observability::AccessLogInterceptorFactory::Options{
+            .mode = config_.access_log == "errors"
+                        ? observability::AccessLogInterceptorFactory::Mode::kErrors
+                        : observability::AccessLogInterceptorFactory::Mode::kAll,
+            .sample_rate = config_.access_log_sample_percent / 100.0},
+        clock_));
+  }
+  if (!interceptors.empty()) {
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {

@@ -80,6 +80,11 @@ const std::vector<Setting>& Settings() {
        WARDEN_STRING(set_log_level)},
       {"log-format", "WARDEN_LOG_FORMAT", "json (one object per line, default) or text", false,
        WARDEN_STRING(set_log_format)},
+      {"access-log", "WARDEN_ACCESS_LOG", "one JSON line per RPC: all (default), errors or off",
+       false, WARDEN_STRING(set_access_log)},
+      {"access-log-sample-percent", "WARDEN_ACCESS_LOG_SAMPLE_PERCENT",
+       "percentage of the selected RPCs logged (100)", false,
+       WARDEN_UINT(set_access_log_sample_percent)},
       {"drain-seconds", "WARDEN_DRAIN_SECONDS", "graceful shutdown budget in seconds (10)", false,
        WARDEN_UINT(set_drain_seconds)},
       {"issuer", "WARDEN_ISSUER", "token issuer, claim iss (warden)", false,
@@ -311,6 +316,19 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   }
   if (config.log_format != "json" && config.log_format != "text") {
     problems.push_back(absl::StrCat("log_format: '", config.log_format, "' is not json or text"));
+  }
+  if (merged.has_access_log()) {
+    config.access_log = merged.access_log();
+  }
+  if (config.access_log != "all" && config.access_log != "errors" && config.access_log != "off") {
+    problems.push_back(
+        absl::StrCat("access_log: '", config.access_log, "' is not all, errors or off"));
+  }
+  if (merged.has_access_log_sample_percent()) {
+    config.access_log_sample_percent = merged.access_log_sample_percent();
+    if (config.access_log_sample_percent > 100) {
+      problems.push_back("access_log_sample_percent: must be 0..100");
+    }
   }
   if (merged.has_drain_seconds()) {
     config.drain = std::chrono::seconds(merged.drain_seconds());

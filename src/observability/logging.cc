@@ -64,7 +64,17 @@ absl::Status ConfigureLogging(const std::string& level, LogFormat format) {
   }
   std::shared_ptr<spdlog::logger> logger = spdlog::get("wardend");
   if (logger == nullptr) {
-    logger = spdlog::stdout_logger_mt("wardend");
+    // A sink each (a sink owns its formatter); every line is one fwrite on stdout, which glibc
+    // locks, so lines of the two loggers never interleave.
+    logger = std::make_shared<spdlog::logger>("wardend",
+                                              std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    spdlog::register_logger(logger);
+    auto access = std::make_shared<spdlog::logger>(
+        "access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    access->set_pattern("%v");
+    access->set_level(spdlog::level::info);
+    access->flush_on(spdlog::level::info);
+    spdlog::register_logger(access);
   }
   if (format == LogFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);

@@ -212,7 +212,9 @@ class LogTest(ServerTest):
                                               password=password))
             login = stub.Login(pb2.LoginRequest(username="loggy", password=password))
             with self.assertRaises(grpc.RpcError):
-                stub.Login(pb2.LoginRequest(username="loggy", password=password + "x"))
+                stub.Login(pb2.LoginRequest(username="loggy", password=password + "x"),
+                           metadata=[("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-"
+                                                     "00f067aa0ba902b7-01")])
             bearer = [("authorization", "Bearer " + login.access_token)]
             stub.ValidateToken(empty_pb2.Empty(), metadata=bearer)
             refreshed = stub.RefreshToken(pb2.RefreshTokenRequest(
@@ -229,12 +231,23 @@ class LogTest(ServerTest):
             self.assertNotIn(secret, log)
         lines = [line for line in log.splitlines() if line.strip()]
         self.assertGreater(len(lines), 3)
+        access = []
         for line in lines:
             record = json.loads(line)
             self.assertIn(record["level"], ("trace", "debug", "info", "warning", "error",
                                             "critical"))
             self.assertTrue(record["ts"].endswith("Z"))
-            self.assertIn("msg", record)
+            if record.get("logger") == "access":
+                access.append(record)
+            else:
+                self.assertIn("msg", record)
+        failed = [r for r in access if r["method"] == "/auth.AuthService/Login"
+                  and r["grpc_code"] == "Unauthenticated"]
+        self.assertEqual(len(failed), 1, access)
+        self.assertEqual(failed[0]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736")
+        self.assertGreater(failed[0]["duration_ms"], 0)
+        self.assertTrue(failed[0]["peer"].startswith("ipv4:127.0.0.1:"))
+        self.assertEqual(len([r for r in access if r["method"].endswith("/ValidateToken")]), 1)
 
 
 class KeysCommandTest(ServerTest):

@@ -1,0 +1,131 @@
+#include "observability/access_log.h"
+
+#include <grpcpp/server_context.h>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
+#include "observability/grpc_metrics.h"
+#include "observability/logging.h"
+
+namespace warden::observability {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+bool IsLowerHex(absl::string_view text) {
+  for (char c : text) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string NewTraceId() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return absl::StrFormat("%016x%016x", engine(), engine());
+}
+
+bool Sampled(double rate) {
+  if (rate >= 1.0) {
+    return true;
+  }
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine) < rate;
+}
+
+class AccessLogInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  AccessLogInterceptor(grpc::experimental::ServerRpcInfo* info,
+                       AccessLogInterceptorFactory::Options options, const Clock& clock)
+      : info_(info), options_(options), clock_(clock) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* batch) override {
+    if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      started_ = clock_.SteadyNow();
+      const auto* metadata = batch->GetRecvInitialMetadata();
+      if (metadata != nullptr) {
+        auto it = metadata->find("traceparent");
+        if (it != metadata->end()) {
+          trace_id_ =
+              TraceIdFromTraceparent(absl::string_view(it->second.data(), it->second.size()));
+        }
+      }
+      if (trace_id_.empty()) {
+        trace_id_ = NewTraceId();
+      }
+    }
+    if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const int code = static_cast<int>(batch->GetSendStatus().error_code());
+      const bool selected =
+          options_.mode == AccessLogInterceptorFactory::Mode::kAll ||
+          (options_.mode == AccessLogInterceptorFactory::Mode::kErrors && code != 0);
+      if (selected && Sampled(options_.sample_rate)) {
+        const double ms =
+            std::chrono::duration<double, std::milli>(clock_.SteadyNow() - started_).count();
+        const std::string peer =
+            info_->server_context() != nullptr ? info_->server_context()->peer() : "";
+        if (auto logger = spdlog::get("access")) {
+          logger->info(absl::StrFormat(
+              R"({"ts":"%s","level":"info","logger":"access","event":"rpc","method":"%s",)"
+              R"("grpc_code":"%s","duration_ms":%.3f,"peer":"%s","trace_id":"%s"})",
+              FormatNow(), JsonEscape(info_->method()), GrpcCodeName(code), ms, JsonEscape(peer),
+              trace_id_));
+        }
+      }
+    }
+    batch->Proceed();
+  }
+
+ private:
+  std::string FormatNow() const {
+    const auto now = clock_.WallNow();
+    const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(now);
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - seconds).count();
+    const std::time_t t = std::chrono::system_clock::to_time_t(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+  }
+
+  grpc::experimental::ServerRpcInfo* info_;
+  const AccessLogInterceptorFactory::Options options_;
+  const Clock& clock_;
+  std::chrono::steady_clock::time_point started_;
+  std::string trace_id_;
+};
+
+}  // namespace
+
+std::string TraceIdFromTraceparent(absl::string_view traceparent) {
+  // version "-" trace-id "-" parent-id "-" flags
+  if (traceparent.size() < 55 || traceparent[2] != '-' || traceparent[35] != '-' ||
+      traceparent[52] != '-') {
+    return "";
+  }
+  const absl::string_view version = traceparent.substr(0, 2);
+  const absl::string_view trace_id = traceparent.substr(3, 32);
+  const absl::string_view parent_id = traceparent.substr(36, 16);
+  const absl::string_view flags = traceparent.substr(53, 2);
+  if (!IsLowerHex(version) || version == "ff" || !IsLowerHex(trace_id) || !IsLowerHex(parent_id) ||
+      !IsLowerHex(flags) || trace_id == std::string(32, '0') || parent_id == std::string(16, '0') ||
+      (version == "00" && traceparent.size() != 55)) {
+    return "";
+  }
+  return std::string(trace_id);
+}
+
+grpc::experimental::Interceptor* AccessLogInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  if (options_.mode == Mode::kOff) {
+    return nullptr;
+  }
+  return new AccessLogInterceptor(info, options_, clock_);
+}
+
+}  // namespace warden::observability

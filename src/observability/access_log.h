@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+
+#include <grpcpp/support/server_interceptor.h>
+
+#include "absl/strings/string_view.h"
+#include "common/clock.h"
+
+namespace warden::observability {
+
+// Returns the trace id of a W3C `traceparent` header ("00-<32 hex>-<16 hex>-<2 hex>"), or empty
+// when it is absent or malformed (all-zero ids are invalid too).
+std::string TraceIdFromTraceparent(absl::string_view traceparent);
+
+// One JSON line per finished RPC on the "access" logger: method, gRPC code, duration, peer and
+// trace id (from `traceparent`, or a new one). Never metadata values, messages or tokens.
+// Observes only (ADR 0003).
+class AccessLogInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  enum class Mode { kOff, kAll, kErrors };
+  struct Options {
+    Mode mode = Mode::kAll;
+    double sample_rate = 1.0;  // of the calls Mode selects, the fraction logged
+  };
+  AccessLogInterceptorFactory(Options options, const Clock& clock)
+      : options_(options), clock_(clock) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  const Options options_;
+  const Clock& clock_;
+};
+
+}  // namespace warden::observability
