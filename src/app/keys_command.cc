@@ -64,6 +64,7 @@ int RunKeysCommand(const config::ServerConfig& config, const std::vector<std::st
     return 2;
   }
   storage::SqliteSigningKeyStore store(**db);
+  storage::SqliteAuditStore audit(**db);
   crypto::KeyRing ring(*std::move(master));
   SystemClock clock;
   const core::KeyScheduleOptions schedule{
@@ -103,6 +104,10 @@ int RunKeysCommand(const config::ServerConfig& config, const std::vector<std::st
       err << "wardend keys: " << kid.status().message() << "\n";
       return 1;
     }
+    (void)audit.AppendAuditEvents({core::AuditEvent{
+        .at = clock.WallNow(),
+        .type = "key_rotated",
+        .detail = absl::StrCat("manual: ", *kid, immediate ? " (immediate)" : "")}});
     out << "new key " << *kid << (immediate ? " signs now" : " is published now and signs in ")
         << (immediate ? "" : absl::StrCat(schedule.publish_ahead.count(), "s")) << "\n";
     return 0;
@@ -113,6 +118,8 @@ int RunKeysCommand(const config::ServerConfig& config, const std::vector<std::st
       err << "wardend keys: " << withdrawn.message() << "\n";
       return withdrawn.code() == absl::StatusCode::kNotFound ? 4 : 1;
     }
+    (void)audit.AppendAuditEvents(
+        {core::AuditEvent{.at = clock.WallNow(), .type = "key_withdrawn", .detail = args[1]}});
     out << "withdrew " << args[1] << ": no longer trusted; servers replace it within seconds\n";
     return 0;
   }

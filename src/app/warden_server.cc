@@ -133,6 +133,10 @@ absl::Status WardenServer::Build() {
   users_ = std::make_unique<storage::SqliteUserStore>(*database_);
   sessions_ = std::make_unique<storage::SqliteSessionStore>(*database_);
   signing_keys_ = std::make_unique<storage::SqliteSigningKeyStore>(*database_);
+  audit_store_ = std::make_unique<storage::SqliteAuditStore>(*database_);
+  audit_writer_ = std::make_unique<observability::AuditWriter>(
+      *audit_store_, observability::AuditWriter::Options{});
+  audit_writer_->Start();
   if (absl::Status keys = BuildKeyRing(); !keys.ok()) {
     return keys;
   }
@@ -151,7 +155,8 @@ absl::Status WardenServer::Build() {
                                                          .token_hasher = token_hasher_,
                                                          .revocations = revocations_,
                                                          .clock = clock_,
-                                                         .events = auth_metrics_.get()},
+                                                         .events = auth_metrics_.get(),
+                                                         .audit = audit_writer_.get()},
                                 config_.auth);
   if (!auth.ok()) {
     return auth.status();
@@ -306,6 +311,8 @@ void WardenServer::TickKeyRotation() {
       std::chrono::duration_cast<std::chrono::seconds>(tick->signing_since.time_since_epoch())
           .count());
   if (tick->created) {
+    audit_writer_->Record(core::AuditEvent{
+        .at = clock_.WallNow(), .type = "key_rotated", .detail = "scheduled the next signing key"});
     spdlog::info("key rotation: scheduled a new signing key; published set now {} key(s)",
                  tick->trusted_kids.size());
   }
@@ -397,6 +404,7 @@ void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
     server_->Shutdown(deadline);
     hash_pool_->Stop();
     io_pool_->Stop();
+    audit_writer_->Stop();  // after the last call that could record an event
   });
 }
 

@@ -20,6 +20,7 @@
 #include "crypto/argon2id_hasher.h"
 #include "crypto/key_ring.h"
 #include "crypto/sodium_primitives.h"
+#include "observability/audit_writer.h"
 #include "observability/auth_metrics.h"
 #include "observability/grpc_metrics.h"
 #include "server/auth_grpc_service.h"
@@ -54,6 +55,8 @@ class WardenServer {
   // The HTTP listener's port (0 when it is off) and public base URL.
   int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
   const std::string& public_url() const { return public_url_; }
+  // Writes the queued audit events now (tests).
+  void FlushAuditForTest() { audit_writer_->FlushForTest(); }
   // Runs the store probe and housekeeping now (normally every 5 s).
   absl::Status ProbeForTest() { return prober_->ProbeOnce(); }
   // Calls waiting for or running on the hashing pool.
@@ -90,6 +93,8 @@ class WardenServer {
   std::unique_ptr<storage::SqliteDatabase> database_;
   std::unique_ptr<storage::SqliteUserStore> users_;
   std::unique_ptr<storage::SqliteSessionStore> sessions_;
+  std::unique_ptr<storage::SqliteAuditStore> audit_store_;
+  std::unique_ptr<observability::AuditWriter> audit_writer_;
   core::RevocationList revocations_;
   std::unique_ptr<core::AuthService> auth_;
   std::unique_ptr<WorkerPool> hash_pool_;

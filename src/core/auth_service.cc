@@ -63,6 +63,20 @@ AuthService::AuthService(Ports ports, Options options, std::string dummy_hash)
                                                .cache_capacity = options_.verified_cache_capacity}),
       events_(ports.events != nullptr ? *ports.events : no_events_) {}
 
+void AuthService::Audit(absl::string_view type, const std::string& user_id,
+                        const std::string& username, const std::string& session_id,
+                        absl::string_view detail) {
+  if (ports_.audit == nullptr) {
+    return;
+  }
+  ports_.audit->Record(AuditEvent{.at = ports_.clock.WallNow(),
+                                  .type = std::string(type),
+                                  .user_id = user_id,
+                                  .username = username,
+                                  .session_id = session_id,
+                                  .detail = std::string(detail)});
+}
+
 std::string AuthService::NewRefreshToken() {
   return absl::StrCat(kRefreshTokenPrefix,
                       absl::WebSafeBase64Escape(ports_.random.Bytes(kRefreshTokenBytes)));
@@ -99,6 +113,7 @@ absl::StatusOr<User> AuthService::Register(const RegistrationRequest& request) {
     return FromStore(created);
   }
   events_.OnRegister(true);
+  Audit("register", user.id, user.username, "");
   return user;
 }
 
@@ -148,6 +163,8 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
     }
     // Spend the same time as a real check, so response time does not tell who exists.
     (void)TimedVerify(password, dummy_hash_);
+    Audit("login_failure", "", std::string(username.substr(0, kMaxUsernameLength)), "",
+          "unknown_user");
     return InvalidCredentials();
   }
   absl::StatusOr<bool> matches = TimedVerify(password, user->password_hash);
@@ -155,6 +172,7 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
     return absl::InternalError("stored credential is unreadable");
   }
   if (!*matches) {
+    Audit("login_failure", user->id, user->username, "", "wrong_password");
     return InvalidCredentials();
   }
   if (ports_.hasher.NeedsRehash(user->password_hash)) {
@@ -179,6 +197,7 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
       !created.ok()) {
     return FromStore(created);
   }
+  Audit("login_success", user->id, user->username, session.id);
   return IssueTokens(*user, session, std::move(refresh_token));
 }
 
@@ -246,6 +265,8 @@ absl::StatusOr<TokenPair> AuthService::RefreshInternal(absl::string_view refresh
       ports_.revocations.RevokeSession(
           rotated->session.id, ports_.clock.WallNow() + options_.access_ttl + options_.leeway);
       events_.OnRefresh(RefreshResult::kReuseDetected);
+      Audit("refresh_reuse_detected", rotated->session.user_id, "", rotated->session.id,
+            "session revoked");
       return InvalidToken();
     case RotateOutcome::kReusedWithinGrace:
       events_.OnRefresh(RefreshResult::kReusedWithinGrace);
@@ -267,6 +288,7 @@ absl::StatusOr<TokenPair> AuthService::RefreshInternal(absl::string_view refresh
     }
     return FromStore(user.status());
   }
+  Audit("refresh", user->id, user->username, rotated->session.id);
   return IssueTokens(*user, rotated->session, std::move(next));
 }
 
@@ -297,6 +319,7 @@ absl::Status AuthService::Logout(absl::string_view access_token) {
   }
   ports_.revocations.RevokeToken(claims->token_id, token_expiry);
   events_.OnLogout();
+  Audit("logout", claims->subject, claims->username, claims->session_id);
   if (!claims->session_id.empty()) {
     // Access tokens of this session live at most access_ttl after the revocation.
     ports_.revocations.RevokeSession(

@@ -12,6 +12,7 @@
 #include "core/access_token_validator.h"
 #include "core/model.h"
 #include "core/ports/access_token_codec.h"
+#include "core/ports/audit.h"
 #include "core/ports/auth_events.h"
 #include "core/ports/password_hasher.h"
 #include "core/ports/random_source.h"
@@ -53,6 +54,7 @@ class AuthService {
     RevocationList& revocations;
     const Clock& clock;
     AuthEvents* events = nullptr;  // optional
+    AuditSink* audit = nullptr;    // optional
   };
 
   // Computes the dummy hash that unknown-user logins verify against.
@@ -95,6 +97,9 @@ class AuthService {
   const Options options_;
   const std::string dummy_hash_;
   AccessTokenValidator validator_;
+  void Audit(absl::string_view type, const std::string& user_id, const std::string& username,
+             const std::string& session_id, absl::string_view detail = "");
+
   NoAuthEvents no_events_;
   AuthEvents& events_;
 };

@@ -75,6 +75,12 @@ absl::Status ConfigureLogging(const std::string& level, LogFormat format) {
     access->set_level(spdlog::level::info);
     access->flush_on(spdlog::level::info);
     spdlog::register_logger(access);
+    auto audit = std::make_shared<spdlog::logger>(
+        "audit", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    audit->set_pattern("%v");
+    audit->set_level(spdlog::level::info);
+    audit->flush_on(spdlog::level::info);
+    spdlog::register_logger(audit);
   }
   if (format == LogFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);

@@ -250,6 +250,44 @@ class LogTest(ServerTest):
         self.assertEqual(len([r for r in access if r["method"].endswith("/ValidateToken")]), 1)
 
 
+class AuditTest(ServerTest):
+    def test_security_events_are_stored_in_order_and_logged(self):
+        self.start()
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            stub.Register(pb2.RegisterRequest(username="Auditee", email="a@example.com",
+                                              password="s3cret-pass"))
+            with self.assertRaises(grpc.RpcError):
+                stub.Login(pb2.LoginRequest(username="auditee", password="wrong-pass"))
+            with self.assertRaises(grpc.RpcError):
+                stub.Login(pb2.LoginRequest(username="ghost", password="wrong-pass"))
+            login = stub.Login(pb2.LoginRequest(username="auditee", password="s3cret-pass"))
+            refreshed = stub.RefreshToken(pb2.RefreshTokenRequest(
+                refresh_token=login.refresh_token))
+            stub.Logout(empty_pb2.Empty(),
+                        metadata=[("authorization", "Bearer " + refreshed.access_token)])
+        self.assertEqual(self.server.terminate(), 0)  # drains: the audit queue is flushed
+        r = subprocess.run([WARDEND, "audit", "list", "--username", "AUDITEE", "--dev",
+                            "--data-dir", self.data_dir], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        events = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual([e["event"] for e in events],
+                         ["register", "login_failure", "login_success", "refresh", "logout"])
+        self.assertEqual(events[1]["detail"], "wrong_password")
+        self.assertEqual(len({e["user_id"] for e in events}), 1)
+        self.assertEqual(events[2]["session_id"], events[4]["session_id"])
+        seqs = [e["seq"] for e in events]
+        self.assertEqual(seqs, sorted(seqs))
+        everyone = subprocess.run([WARDEND, "audit", "list", "--dev", "--data-dir",
+                                   self.data_dir], capture_output=True, text=True, timeout=60)
+        self.assertIn('"detail":"unknown_user"', everyone.stdout)
+        logged = [json.loads(line) for line in self.server.log().splitlines()
+                  if '"logger":"audit"' in line]
+        self.assertGreaterEqual(len(logged), 6)
+        self.assertNotIn("s3cret-pass", r.stdout + everyone.stdout + self.server.log())
+
+
 class KeysCommandTest(ServerTest):
     def keys(self, *args):
         return subprocess.run([WARDEND, "keys"] + list(args) + ["--dev", "--data-dir", self.data_dir],

@@ -1,7 +1,10 @@
 // wardend: the Warden authentication server.
 #include <iostream>
 
+#include <algorithm>
 #include "absl/strings/str_replace.h"
+
+#include "app/audit_command.h"
 #include "app/keys_command.h"
 #include "app/warden_server.h"
 #include "common/environment.h"
@@ -11,8 +14,25 @@
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   // `wardend keys SUBCOMMAND [ARGS] [server flags]`: the subcommand's own words come first.
-  std::vector<std::string> keys_args;
+  std::vector<std::string> keys_args;  // the subcommand's own words (keys or audit)
   const bool keys_command = !args.empty() && args[0] == "keys";
+  const bool audit_command = !args.empty() && args[0] == "audit";
+  if (audit_command) {
+    // `wardend audit list [--user-id ID] [--username N] [--since-seconds N] [--limit N] ...`
+    args.erase(args.begin());
+    static const std::vector<std::string> kAuditFlags = {"--user-id", "--username",
+                                                         "--since-seconds", "--limit"};
+    if (!args.empty()) {
+      keys_args.push_back(args[0]);
+      args.erase(args.begin());
+    }
+    while (args.size() >= 2 &&
+           std::find(kAuditFlags.begin(), kAuditFlags.end(), args[0]) != kAuditFlags.end()) {
+      keys_args.push_back(args[0]);
+      keys_args.push_back(args[1]);
+      args.erase(args.begin(), args.begin() + 2);
+    }
+  }
   if (keys_command) {
     args.erase(args.begin());
     // "withdraw KID" takes the next word whatever it looks like (a kid may start with '-').
@@ -44,6 +64,9 @@ int main(int argc, char** argv) {
   }
   if (keys_command) {
     return warden::app::RunKeysCommand(*config, keys_args, std::cout, std::cerr);
+  }
+  if (audit_command) {
+    return warden::app::RunAuditCommand(*config, keys_args, std::cout, std::cerr);
   }
   return warden::app::RunServer(*config);
 }

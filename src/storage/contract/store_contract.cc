@@ -284,6 +284,32 @@ TEST_P(StoreContract, SigningKeysCanBeWithdrawnAndDeleted) {
   EXPECT_TRUE(signing_keys().ListSigningKeys()->empty());
 }
 
+TEST_P(StoreContract, AuditEventsKeepTheirOrderAndFilter) {
+  std::vector<core::AuditEvent> batch;
+  for (int i = 0; i < 5; ++i) {
+    batch.push_back(core::AuditEvent{.at = kContractNow + seconds(i),
+                                     .type = i % 2 == 0 ? "login_success" : "login_failure",
+                                     .user_id = i < 3 ? "u1" : "u2",
+                                     .username = i < 3 ? "Alice" : "bob",
+                                     .session_id = "s",
+                                     .detail = absl::StrCat("n", i)});
+  }
+  ASSERT_THAT(audit().AppendAuditEvents(batch), IsOk());
+  absl::StatusOr<std::vector<core::AuditEvent>> all = audit().ListAuditEvents({});
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->size(), 5u);
+  for (size_t i = 1; i < all->size(); ++i) {
+    EXPECT_GT((*all)[i].seq, (*all)[i - 1].seq);
+    EXPECT_EQ((*all)[i].detail, absl::StrCat("n", i));
+  }
+  EXPECT_EQ(audit().ListAuditEvents({.user_id = "u1"})->size(), 3u);
+  EXPECT_EQ(audit().ListAuditEvents({.username = "alice"})->size(), 3u);
+  EXPECT_EQ(audit().ListAuditEvents({.since = kContractNow + seconds(3)})->size(), 2u);
+  EXPECT_EQ(audit().ListAuditEvents({.limit = 2})->size(), 2u);
+  EXPECT_EQ((*all)[0].at, kContractNow);
+  EXPECT_EQ((*all)[0].username, "Alice");
+}
+
 }  // namespace
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreContract);

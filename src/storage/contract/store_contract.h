@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/ports/audit.h"
 #include "core/ports/session_store.h"
 #include "core/ports/signing_keys.h"
 #include "core/ports/user_store.h"
@@ -18,6 +19,7 @@ struct StoreSet {
   std::unique_ptr<core::UserStore> users;
   std::unique_ptr<core::SessionStore> sessions;
   std::unique_ptr<core::SigningKeyStore> signing_keys;
+  std::unique_ptr<core::AuditStore> audit;
 };
 
 struct StoreFactory {
@@ -39,6 +41,7 @@ class StoreContract : public ::testing::TestWithParam<StoreFactory> {
   core::UserStore& users() { return *stores_.users; }
   core::SessionStore& sessions() { return *stores_.sessions; }
   core::SigningKeyStore& signing_keys() { return *stores_.signing_keys; }
+  core::AuditStore& audit() { return *stores_.audit; }
 
  private:
   StoreSet stores_;

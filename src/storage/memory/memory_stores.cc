@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+
 namespace warden::storage {
 
 absl::Status InMemoryUserStore::Create(const core::User& user) {
@@ -183,6 +185,34 @@ absl::Status InMemorySigningKeyStore::DeleteSigningKey(absl::string_view kid) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::erase_if(keys_, [&](const core::SigningKeyRecord& key) { return key.kid == kid; });
   return absl::OkStatus();
+}
+
+absl::Status InMemoryAuditStore::AppendAuditEvents(const std::vector<core::AuditEvent>& events) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (core::AuditEvent event : events) {
+    event.seq = static_cast<int64_t>(events_.size()) + 1;
+    events_.push_back(std::move(event));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<core::AuditEvent>> InMemoryAuditStore::ListAuditEvents(
+    const core::AuditQuery& query) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<core::AuditEvent> out;
+  for (const core::AuditEvent& event : events_) {
+    if ((!query.user_id.empty() && event.user_id != query.user_id) ||
+        (!query.username.empty() &&
+         absl::AsciiStrToLower(event.username) != absl::AsciiStrToLower(query.username)) ||
+        (query.since.has_value() && event.at < *query.since)) {
+      continue;
+    }
+    out.push_back(event);
+    if (static_cast<int>(out.size()) >= query.limit) {
+      break;
+    }
+  }
+  return out;
 }
 
 }  // namespace warden::storage

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "core/ports/audit.h"
 #include "core/ports/session_store.h"
 #include "core/ports/signing_keys.h"
 #include "core/ports/user_store.h"
@@ -64,6 +65,18 @@ class InMemorySigningKeyStore final : public core::SigningKeyStore {
  private:
   std::mutex mutex_;
   std::vector<core::SigningKeyRecord> keys_;
+};
+
+// The audit trail kept in process memory. Thread-safe (one mutex).
+class InMemoryAuditStore final : public core::AuditStore {
+ public:
+  absl::Status AppendAuditEvents(const std::vector<core::AuditEvent>& events) override;
+  absl::StatusOr<std::vector<core::AuditEvent>> ListAuditEvents(
+      const core::AuditQuery& query) override;
+
+ private:
+  std::mutex mutex_;
+  std::vector<core::AuditEvent> events_;
 };
 
 }  // namespace warden::storage

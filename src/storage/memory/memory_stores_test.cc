@@ -9,7 +9,8 @@ StoreSet MakeMemoryStores() {
   return StoreSet{.owner = nullptr,
                   .users = std::make_unique<InMemoryUserStore>(),
                   .sessions = std::make_unique<InMemorySessionStore>(),
-                  .signing_keys = std::make_unique<InMemorySigningKeyStore>()};
+                  .signing_keys = std::make_unique<InMemorySigningKeyStore>(),
+                  .audit = std::make_unique<InMemoryAuditStore>()};
 }
 
 const StoreFactory kMemory{.name = "Memory", .make = &MakeMemoryStores};

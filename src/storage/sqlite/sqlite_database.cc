@@ -58,6 +58,22 @@ const std::vector<absl::string_view>& Migrations() {
           withdrawn_at_us    INTEGER
         );
       )sql",
+      // 4: the audit trail, in order.
+      R"sql(
+        CREATE TABLE audit_events (
+          seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+          at_us        INTEGER NOT NULL,
+          type         TEXT NOT NULL,
+          user_id      TEXT NOT NULL,
+          username_key TEXT NOT NULL,
+          username     TEXT NOT NULL,
+          session_id   TEXT NOT NULL,
+          detail       TEXT NOT NULL
+        );
+        CREATE INDEX audit_events_by_user ON audit_events(user_id, seq);
+        CREATE INDEX audit_events_by_username ON audit_events(username_key, seq);
+        CREATE INDEX audit_events_by_time ON audit_events(at_us);
+      )sql",
   };
   return *migrations;
 }

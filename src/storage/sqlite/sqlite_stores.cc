@@ -1,5 +1,6 @@
 #include "storage/sqlite/sqlite_stores.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
@@ -469,6 +470,74 @@ absl::Status SqliteSigningKeyStore::DeleteSigningKey(absl::string_view kid) {
     (*del)->Bind(1, kid);
     return (*del)->Run();
   });
+}
+
+absl::Status SqliteAuditStore::AppendAuditEvents(const std::vector<core::AuditEvent>& events) {
+  if (events.empty()) {
+    return absl::OkStatus();
+  }
+  return db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    for (const core::AuditEvent& event : events) {
+      absl::StatusOr<Statement> insert = db.Prepare(
+          "INSERT INTO audit_events (at_us, type, user_id, username_key, username, session_id, "
+          "detail) VALUES (?,?,?,?,?,?,?)");
+      if (!insert.ok()) {
+        return insert.status();
+      }
+      (*insert)
+          ->Bind(1, ToMicros(event.at))
+          .Bind(2, event.type)
+          .Bind(3, event.user_id)
+          .Bind(4, absl::AsciiStrToLower(event.username))
+          .Bind(5, event.username)
+          .Bind(6, event.session_id)
+          .Bind(7, event.detail);
+      if (absl::Status s = (*insert)->Run(); !s.ok()) {
+        return s;
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<core::AuditEvent>> SqliteAuditStore::ListAuditEvents(
+    const core::AuditQuery& query) {
+  std::vector<core::AuditEvent> out;
+  absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare(
+        "SELECT seq, at_us, type, user_id, username, session_id, detail FROM audit_events "
+        "WHERE (?1 = '' OR user_id = ?1) AND (?2 = '' OR username_key = ?2) AND at_us >= ?3 "
+        "ORDER BY seq LIMIT ?4");
+    if (!select.ok()) {
+      return select.status();
+    }
+    (*select)
+        ->Bind(1, query.user_id)
+        .Bind(2, absl::AsciiStrToLower(query.username))
+        .Bind(3, query.since.has_value() ? ToMicros(*query.since) : int64_t{0})
+        .Bind(4, static_cast<int64_t>(query.limit));
+    for (;;) {
+      absl::StatusOr<bool> row = (*select)->Step();
+      if (!row.ok()) {
+        return row.status();
+      }
+      if (!*row) {
+        return absl::OkStatus();
+      }
+      const SqliteStatement& r = **select;
+      out.push_back(core::AuditEvent{.seq = r.Int(0),
+                                     .at = FromMicros(r.Int(1)),
+                                     .type = r.Text(2),
+                                     .user_id = r.Text(3),
+                                     .username = r.Text(4),
+                                     .session_id = r.Text(5),
+                                     .detail = r.Text(6)});
+    }
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return out;
 }
 
 }  // namespace warden::storage

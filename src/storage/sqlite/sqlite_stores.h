@@ -1,6 +1,7 @@
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include "core/ports/audit.h"
 #include "core/ports/session_store.h"
 #include "core/ports/signing_keys.h"
 #include "core/ports/user_store.h"
@@ -52,6 +53,18 @@ class SqliteSigningKeyStore final : public core::SigningKeyStore {
   absl::Status InsertSigningKey(const core::SigningKeyRecord& record) override;
   absl::Status WithdrawSigningKey(absl::string_view kid, core::WallTime now) override;
   absl::Status DeleteSigningKey(absl::string_view kid) override;
+
+ private:
+  SqliteDatabase& db_;
+};
+
+// The audit trail in an SQLite database. Thread-safe. Keeps a reference to `db`.
+class SqliteAuditStore final : public core::AuditStore {
+ public:
+  explicit SqliteAuditStore(SqliteDatabase& db) : db_(db) {}
+  absl::Status AppendAuditEvents(const std::vector<core::AuditEvent>& events) override;
+  absl::StatusOr<std::vector<core::AuditEvent>> ListAuditEvents(
+      const core::AuditQuery& query) override;
 
  private:
   SqliteDatabase& db_;

@@ -19,7 +19,8 @@ StoreSet MakeSqliteStores(std::string path) {
   return StoreSet{.owner = owner,
                   .users = std::make_unique<SqliteUserStore>(*owner),
                   .sessions = std::make_unique<SqliteSessionStore>(*owner),
-                  .signing_keys = std::make_unique<SqliteSigningKeyStore>(*owner)};
+                  .signing_keys = std::make_unique<SqliteSigningKeyStore>(*owner),
+                  .audit = std::make_unique<SqliteAuditStore>(*owner)};
 }
 
 std::string TempDbPath() {
