@@ -239,6 +239,8 @@ class LogTest(ServerTest):
             self.assertTrue(record["ts"].endswith("Z"))
             if record.get("logger") == "access":
                 access.append(record)
+            elif record.get("logger") == "audit":
+                self.assertIn("event", record)
             else:
                 self.assertIn("msg", record)
         failed = [r for r in access if r["method"] == "/auth.AuthService/Login"
