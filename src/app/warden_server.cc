@@ -200,13 +200,21 @@ absl::Status WardenServer::Build() {
         .Add({{"version", WARDEN_VERSION}})
         .Set(1);
   }
-  if (config_.access_log != "off") {
+  if (!config_.otlp_endpoint.empty()) {
+    span_exporter_ = std::make_unique<observability::SpanExporter>(
+        observability::SpanExporter::Options{.endpoint = config_.otlp_endpoint});
+    span_exporter_->Start();
+  }
+  if (config_.access_log != "off" || span_exporter_ != nullptr) {
     interceptors.push_back(std::make_unique<observability::AccessLogInterceptorFactory>(
         observability::AccessLogInterceptorFactory::Options{
             .mode = config_.access_log == "errors"
                         ? observability::AccessLogInterceptorFactory::Mode::kErrors
+                    : config_.access_log == "off"
+                        ? observability::AccessLogInterceptorFactory::Mode::kOff
                         : observability::AccessLogInterceptorFactory::Mode::kAll,
-            .sample_rate = config_.access_log_sample_percent / 100.0},
+            .sample_rate = config_.access_log_sample_percent / 100.0,
+            .exporter = span_exporter_.get()},
         clock_));
   }
   if (!interceptors.empty()) {
@@ -405,6 +413,9 @@ void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
     hash_pool_->Stop();
     io_pool_->Stop();
     audit_writer_->Stop();  // after the last call that could record an event
+    if (span_exporter_ != nullptr) {
+      span_exporter_->Stop();
+    }
   });
 }
 

@@ -23,6 +23,7 @@
 #include "observability/audit_writer.h"
 #include "observability/auth_metrics.h"
 #include "observability/grpc_metrics.h"
+#include "observability/span_exporter.h"
 #include "server/auth_grpc_service.h"
 #include "server/health_prober.h"
 #include "server/health_service.h"
@@ -80,6 +81,7 @@ class WardenServer {
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   std::unique_ptr<observability::GrpcServerMetrics> grpc_metrics_;
   std::unique_ptr<observability::AuthMetrics> auth_metrics_;
+  std::unique_ptr<observability::SpanExporter> span_exporter_;
   std::atomic<int64_t> signing_since_seconds_{0};
   SystemClock clock_;
   crypto::SodiumRandomSource random_;

@@ -37,6 +37,7 @@ Global flags:
   --credentials FILE     credentials file (WARDEN_CREDENTIALS, default
                          $XDG_CONFIG_HOME/warden/credentials.json or ~/.config/warden/...)
   --timeout SECONDS      per-call deadline (default 10)
+  --traceparent HEADER   W3C trace context to send with the call
 
 The password may also come from WARDEN_PASSWORD.
 Exit codes: 0 ok, 1 failed (or not serving), 2 usage, 3 unauthenticated, 4 rejected,
@@ -48,6 +49,7 @@ struct Options {
   bool json = false;
   std::string credentials;
   int timeout_seconds = 10;
+  std::string traceparent;
   std::string command;
   std::map<std::string, std::string> flags;  // command flags; "" for value-less flags
 };
@@ -396,6 +398,8 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
       options.json = *value == "json";
     } else if (name == "credentials") {
       options.credentials = *value;
+    } else if (name == "traceparent") {
+      options.traceparent = *value;
     } else if (name == "timeout") {
       if (!absl::SimpleAtoi(*value, &options.timeout_seconds) || options.timeout_seconds <= 0) {
         io.err << "warden: --timeout must be a positive number of seconds\n";
@@ -413,8 +417,10 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
     io.err << kUsageText;
     return kUsage;
   }
-  client::AuthClient api(stubs(options.address),
-                         {.timeout = std::chrono::seconds(options.timeout_seconds)});
+  client::AuthClient api =
+      client::AuthClient(stubs(options.address),
+                         {.timeout = std::chrono::seconds(options.timeout_seconds)})
+          .WithTraceparent(options.traceparent);
   return Command(options, environment, api, io).Dispatch();
 }
 

@@ -8,6 +8,9 @@ std::unique_ptr<grpc::ClientContext> AuthClient::NewContext(const std::string& b
   if (!bearer.empty()) {
     context->AddMetadata("authorization", "Bearer " + bearer);
   }
+  if (!traceparent_.empty()) {
+    context->AddMetadata("traceparent", traceparent_);
+  }
   return context;
 }
 

@@ -18,6 +18,14 @@ class AuthClient {
   AuthClient(std::shared_ptr<AuthStub> stub, Options options)
       : stub_(std::move(stub)), options_(options) {}
 
+  // Returns a client whose calls carry W3C trace context `traceparent` (the caller's span), so
+  // Warden's access log and spans join the caller's trace.
+  AuthClient WithTraceparent(std::string traceparent) const {
+    AuthClient copy(stub_, options_);
+    copy.traceparent_ = std::move(traceparent);
+    return copy;
+  }
+
   absl::StatusOr<::auth::RegisterResponse> Register(const ::auth::RegisterRequest& request);
   absl::StatusOr<::auth::LoginResponse> Login(const std::string& username,
                                               const std::string& password);
@@ -32,7 +40,8 @@ class AuthClient {
   std::unique_ptr<grpc::ClientContext> NewContext(const std::string& bearer = "") const;
 
   std::shared_ptr<AuthStub> stub_;
-  const Options options_;
+  Options options_;
+  std::string traceparent_;
 };
 
 }  // namespace warden::client

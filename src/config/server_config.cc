@@ -85,6 +85,10 @@ const std::vector<Setting>& Settings() {
       {"access-log-sample-percent", "WARDEN_ACCESS_LOG_SAMPLE_PERCENT",
        "percentage of the selected RPCs logged (100)", false,
        WARDEN_UINT(set_access_log_sample_percent)},
+      {"otlp-endpoint", "WARDEN_OTLP_ENDPOINT",
+       "export spans over OTLP/HTTP to this URL (also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or "
+       "OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces)",
+       false, WARDEN_STRING(set_otlp_endpoint)},
       {"drain-seconds", "WARDEN_DRAIN_SECONDS", "graceful shutdown budget in seconds (10)", false,
        WARDEN_UINT(set_drain_seconds)},
       {"issuer", "WARDEN_ISSUER", "token issuer, claim iss (warden)", false,
@@ -329,6 +333,22 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
     if (config.access_log_sample_percent > 100) {
       problems.push_back("access_log_sample_percent: must be 0..100");
     }
+  }
+  if (merged.has_otlp_endpoint()) {
+    config.otlp_endpoint = merged.otlp_endpoint();
+  } else if (std::optional<std::string> traces = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    config.otlp_endpoint = *traces;
+  } else if (std::optional<std::string> base = env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    std::string url = *base;
+    while (!url.empty() && url.back() == '/') {
+      url.pop_back();
+    }
+    config.otlp_endpoint = url + "/v1/traces";
+  }
+  if (!config.otlp_endpoint.empty() && !absl::StartsWith(config.otlp_endpoint, "http://") &&
+      !absl::StartsWith(config.otlp_endpoint, "https://")) {
+    problems.push_back(absl::StrCat("otlp_endpoint: '", config.otlp_endpoint,
+                                    "' is not an http:// or https:// URL"));
   }
   if (merged.has_drain_seconds()) {
     config.drain = std::chrono::seconds(merged.drain_seconds());

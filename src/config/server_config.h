@@ -20,6 +20,7 @@ struct ServerConfig {
   std::string log_format = "json";  // json or text
   std::string access_log = "all";   // all, errors or off
   uint32_t access_log_sample_percent = 100;
+  std::string otlp_endpoint;  // empty: no span export
   std::chrono::seconds drain = std::chrono::seconds(10);
   std::string sqlite_path;  // defaults to <data_dir>/warden.db
   core::AuthService::Options auth;

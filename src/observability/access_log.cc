@@ -50,8 +50,11 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
       if (metadata != nullptr) {
         auto it = metadata->find("traceparent");
         if (it != metadata->end()) {
-          trace_id_ =
-              TraceIdFromTraceparent(absl::string_view(it->second.data(), it->second.size()));
+          const absl::string_view header(it->second.data(), it->second.size());
+          trace_id_ = TraceIdFromTraceparent(header);
+          if (!trace_id_.empty()) {
+            parent_span_id_ = std::string(header.substr(36, 16));
+          }
         }
       }
       if (trace_id_.empty()) {
@@ -60,6 +63,21 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
     }
     if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const int code = static_cast<int>(batch->GetSendStatus().error_code());
+      if (options_.exporter != nullptr) {
+        const auto end = clock_.WallNow();
+        const auto elapsed = clock_.SteadyNow() - started_;
+        const int64_t end_nanos =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(end.time_since_epoch()).count();
+        options_.exporter->Export(Span{
+            .trace_id = trace_id_,
+            .span_id = NewSpanId(),
+            .parent_span_id = parent_span_id_,
+            .name = info_->method(),
+            .start_unix_nanos =
+                end_nanos - std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count(),
+            .end_unix_nanos = end_nanos,
+            .grpc_code = code});
+      }
       const bool selected =
           options_.mode == AccessLogInterceptorFactory::Mode::kAll ||
           (options_.mode == AccessLogInterceptorFactory::Mode::kErrors && code != 0);
@@ -98,6 +116,7 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
   const Clock& clock_;
   std::chrono::steady_clock::time_point started_;
   std::string trace_id_;
+  std::string parent_span_id_;
 };
 
 }  // namespace
@@ -122,7 +141,7 @@ std::string TraceIdFromTraceparent(absl::string_view traceparent) {
 
 grpc::experimental::Interceptor* AccessLogInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  if (options_.mode == Mode::kOff) {
+  if (options_.mode == Mode::kOff && options_.exporter == nullptr) {
     return nullptr;
   }
   return new AccessLogInterceptor(info, options_, clock_);

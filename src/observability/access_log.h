@@ -6,6 +6,7 @@
 
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
+#include "observability/span_exporter.h"
 
 namespace warden::observability {
 
@@ -14,15 +15,17 @@ namespace warden::observability {
 std::string TraceIdFromTraceparent(absl::string_view traceparent);
 
 // One JSON line per finished RPC on the "access" logger: method, gRPC code, duration, peer and
-// trace id (from `traceparent`, or a new one). Never metadata values, messages or tokens.
-// Observes only (ADR 0003).
+// trace id (from `traceparent`, or a new one); and, with an exporter, one server span per RPC
+// (child of the caller's span). Never metadata values, messages or tokens. Observes only
+// (ADR 0003).
 class AccessLogInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   enum class Mode { kOff, kAll, kErrors };
   struct Options {
     Mode mode = Mode::kAll;
-    double sample_rate = 1.0;  // of the calls Mode selects, the fraction logged
+    double sample_rate = 1.0;          // of the calls Mode selects, the fraction logged
+    SpanExporter* exporter = nullptr;  // when set, every call also becomes a server span
   };
   AccessLogInterceptorFactory(Options options, const Clock& clock)
       : options_(options), clock_(clock) {}

@@ -23,3 +23,29 @@ TEST(TraceparentTest, RejectsMalformedHeaders) {
 
 }  // namespace
 }  // namespace warden::observability
+
+namespace warden::observability {
+namespace {
+
+TEST(SpanExporterTest, EncodesOtlpJsonWithHexIdsAndRpcAttributes) {
+  SpanExporter exporter({.endpoint = "http://127.0.0.1:1/v1/traces", .service_name = "warden"});
+  const std::string body = exporter.Encode({Span{.trace_id = std::string(32, 'a'),
+                                                 .span_id = std::string(16, 'b'),
+                                                 .parent_span_id = std::string(16, 'c'),
+                                                 .name = "/auth.AuthService/Login",
+                                                 .start_unix_nanos = 1,
+                                                 .end_unix_nanos = 2,
+                                                 .grpc_code = 16}});
+  for (const char* fragment :
+       {R"("traceId":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")", R"("parentSpanId":"cccccccccccccccc")",
+        R"("kind":2)", R"("startTimeUnixNano":"1")", R"("stringValue":"auth.AuthService")",
+        R"("stringValue":"Login")", R"("intValue":"16")", R"("status":{"code":2})",
+        R"("stringValue":"warden")"}) {
+    EXPECT_NE(body.find(fragment), std::string::npos) << fragment << "\n" << body;
+  }
+  EXPECT_EQ(NewSpanId().size(), 16u);
+  EXPECT_NE(NewSpanId(), NewSpanId());
+}
+
+}  // namespace
+}  // namespace warden::observability
