@@ -60,7 +60,8 @@ int RunAuditCommand(const config::ServerConfig& config, const std::vector<std::s
         << absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromChrono(e.at), absl::UTCTimeZone())
         << "\",\"event\":\"" << JsonEscape(e.type) << "\",\"user_id\":\"" << JsonEscape(e.user_id)
         << "\",\"username\":\"" << JsonEscape(e.username) << "\",\"session_id\":\""
-        << JsonEscape(e.session_id) << "\",\"detail\":\"" << JsonEscape(e.detail) << "\"}\n";
+        << JsonEscape(e.session_id) << "\",\"detail\":\"" << JsonEscape(e.detail)
+        << "\",\"trace_id\":\"" << JsonEscape(e.trace_id) << "\"}\n";
   }
   return 0;
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "common/call_context.h"
 #include "core/validation.h"
 
 namespace warden::core {
@@ -74,7 +75,8 @@ void AuthService::Audit(absl::string_view type, const std::string& user_id,
                                   .user_id = user_id,
                                   .username = username,
                                   .session_id = session_id,
-                                  .detail = std::string(detail)});
+                                  .detail = std::string(detail),
+                                  .trace_id = std::string(CurrentTraceId())});
 }
 
 std::string AuthService::NewRefreshToken() {

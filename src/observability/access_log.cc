@@ -15,6 +15,8 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
+constexpr char kTraceIdHeader[] = "x-warden-trace-id";
+
 bool IsLowerHex(absl::string_view text) {
   for (char c : text) {
     if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) || absl::ascii_isupper(c)) {
@@ -46,7 +48,7 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
   void Intercept(grpc::experimental::InterceptorBatchMethods* batch) override {
     if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       started_ = clock_.SteadyNow();
-      const auto* metadata = batch->GetRecvInitialMetadata();
+      auto* metadata = batch->GetRecvInitialMetadata();
       if (metadata != nullptr) {
         auto it = metadata->find("traceparent");
         if (it != metadata->end()) {
@@ -59,6 +61,11 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
       }
       if (trace_id_.empty()) {
         trace_id_ = NewTraceId();
+        // Hand the new id to the handler (ServerContext::client_metadata is this map); the
+        // strings live in this interceptor, which lives as long as the call.
+        if (metadata != nullptr) {
+          metadata->emplace(grpc::string_ref(kTraceIdHeader), grpc::string_ref(trace_id_));
+        }
       }
     }
     if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {

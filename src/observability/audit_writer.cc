@@ -56,10 +56,10 @@ size_t AuditWriter::dropped() const {
 std::string AuditWriter::ToJson(const core::AuditEvent& event) {
   return absl::StrFormat(
       R"({"ts":"%s","level":"info","logger":"audit","event":"%s","user_id":"%s",)"
-      R"("username":"%s","session_id":"%s","detail":"%s"})",
+      R"("username":"%s","session_id":"%s","detail":"%s","trace_id":"%s"})",
       absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromChrono(event.at), absl::UTCTimeZone()),
       JsonEscape(event.type), JsonEscape(event.user_id), JsonEscape(event.username),
-      JsonEscape(event.session_id), JsonEscape(event.detail));
+      JsonEscape(event.session_id), JsonEscape(event.detail), JsonEscape(event.trace_id));
 }
 
 void AuditWriter::Run() {

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_format.h"
+#include "common/call_context.h"
 
 namespace warden::observability {
 namespace {
@@ -20,6 +21,26 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+// %& : `,"trace_id":"..."` while the thread works on a call, nothing otherwise.
+class TraceIdFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const absl::string_view id = CurrentTraceId();
+    if (id.empty()) {
+      return;
+    }
+    constexpr absl::string_view kPrefix = R"(,"trace_id":")";
+    dest.append(kPrefix.data(), kPrefix.data() + kPrefix.size());
+    const std::string escaped = JsonEscape(id);
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+    dest.push_back('"');
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<TraceIdFlag>();
   }
 };
 
@@ -84,8 +105,8 @@ absl::Status ConfigureLogging(const std::string& level, LogFormat format) {
   }
   if (format == LogFormat::kJson) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
-        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"wardend","msg":"%*"})");
+    formatter->add_flag<JsonMessageFlag>('*').add_flag<TraceIdFlag>('&').set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"wardend","msg":"%*"%&})");
     logger->set_formatter(std::move(formatter));
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l wardend: %v", spdlog::pattern_time_type::utc);

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "common/bearer.h"
+#include "common/call_context.h"
+#include "observability/access_log.h"
 #include "server/proto_mapping.h"
 #include "server/status_conversion.h"
 
@@ -23,6 +25,24 @@ absl::string_view BearerOf(const grpc::CallbackServerContext& context) {
     return {};
   }
   return ::warden::BearerToken(absl::string_view(begin->second.data(), begin->second.size()));
+}
+
+// The call's trace id: from a valid W3C traceparent, else the one the observing interceptor
+// made (x-warden-trace-id), else empty.
+std::string TraceIdOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  if (auto it = metadata.find("traceparent"); it != metadata.end()) {
+    std::string id = observability::TraceIdFromTraceparent(
+        absl::string_view(it->second.data(), it->second.size()));
+    if (!id.empty()) {
+      return id;
+    }
+  }
+  if (auto it = metadata.find("x-warden-trace-id");
+      it != metadata.end() && it->second.size() == 32) {
+    return std::string(it->second.data(), it->second.size());
+  }
+  return "";
 }
 
 template <typename Message>
@@ -67,16 +87,18 @@ grpc::ServerUnaryReactor* AuthGrpcService::Offload(grpc::CallbackServerContext* 
     reactor->Finish(Malformed(Request::descriptor()->full_name()));
     return reactor;
   }
-  const bool queued = pool.TrySubmit([context, reactor, response_bytes, handle,
-                                      request = std::shared_ptr<Request>(std::move(request))] {
-    if (context->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
-      return;
-    }
-    Response response;
-    const absl::Status status = handle(*request, response);
-    Reply(reactor, status, response, response_bytes);
-  });
+  const bool queued =
+      pool.TrySubmit([context, reactor, response_bytes, handle, trace_id = TraceIdOf(*context),
+                      request = std::shared_ptr<Request>(std::move(request))] {
+        ScopedTraceId trace(trace_id);
+        if (context->IsCancelled()) {
+          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+          return;
+        }
+        Response response;
+        const absl::Status status = handle(*request, response);
+        Reply(reactor, status, response, response_bytes);
+      });
   if (!queued) {
     context->AddTrailingMetadata("grpc-retry-pushback-ms", kRetryPushbackMs);
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry later"));

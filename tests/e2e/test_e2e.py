@@ -260,7 +260,8 @@ class AuditTest(ServerTest):
             stub.Register(pb2.RegisterRequest(username="Auditee", email="a@example.com",
                                               password="s3cret-pass"))
             with self.assertRaises(grpc.RpcError):
-                stub.Login(pb2.LoginRequest(username="auditee", password="wrong-pass"))
+                stub.Login(pb2.LoginRequest(username="auditee", password="wrong-pass"),
+                           metadata=[("traceparent", "00-%s-b7ad6b7169203331-01" % ("ab" * 16))])
             with self.assertRaises(grpc.RpcError):
                 stub.Login(pb2.LoginRequest(username="ghost", password="wrong-pass"))
             login = stub.Login(pb2.LoginRequest(username="auditee", password="s3cret-pass"))
@@ -277,6 +278,10 @@ class AuditTest(ServerTest):
         self.assertEqual([e["event"] for e in events],
                          ["register", "login_failure", "login_success", "refresh", "logout"])
         self.assertEqual(events[1]["detail"], "wrong_password")
+        self.assertEqual(events[1]["trace_id"], "ab" * 16, "the caller's trace id")
+        for event in events:
+            self.assertRegex(event["trace_id"], "^[0-9a-f]{32}$")
+        self.assertEqual(len({e["trace_id"] for e in events}), len(events), "one trace per call")
         self.assertEqual(len({e["user_id"] for e in events}), 1)
         self.assertEqual(events[2]["session_id"], events[4]["session_id"])
         seqs = [e["seq"] for e in events]

@@ -21,6 +21,7 @@ struct AuditEvent {
   std::string username;
   std::string session_id;
   std::string detail;  // e.g. the failure reason; never a secret
+  std::string trace_id;  // of the call that caused it, when known
 };
 
 struct AuditQuery {

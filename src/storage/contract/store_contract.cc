@@ -292,7 +292,8 @@ TEST_P(StoreContract, AuditEventsKeepTheirOrderAndFilter) {
                                      .user_id = i < 3 ? "u1" : "u2",
                                      .username = i < 3 ? "Alice" : "bob",
                                      .session_id = "s",
-                                     .detail = absl::StrCat("n", i)});
+                                     .detail = absl::StrCat("n", i),
+                                     .trace_id = i == 0 ? std::string(32, 'f') : ""});
   }
   ASSERT_THAT(audit().AppendAuditEvents(batch), IsOk());
   absl::StatusOr<std::vector<core::AuditEvent>> all = audit().ListAuditEvents({});
@@ -308,6 +309,7 @@ TEST_P(StoreContract, AuditEventsKeepTheirOrderAndFilter) {
   EXPECT_EQ(audit().ListAuditEvents({.limit = 2})->size(), 2u);
   EXPECT_EQ((*all)[0].at, kContractNow);
   EXPECT_EQ((*all)[0].username, "Alice");
+  EXPECT_EQ((*all)[0].trace_id, std::string(32, 'f'));
 }
 
 }  // namespace

@@ -74,6 +74,10 @@ const std::vector<absl::string_view>& Migrations() {
         CREATE INDEX audit_events_by_username ON audit_events(username_key, seq);
         CREATE INDEX audit_events_by_time ON audit_events(at_us);
       )sql",
+      // 5: the trace id of the call behind each audit event.
+      R"sql(
+        ALTER TABLE audit_events ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';
+      )sql",
   };
   return *migrations;
 }

@@ -480,7 +480,7 @@ absl::Status SqliteAuditStore::AppendAuditEvents(const std::vector<core::AuditEv
     for (const core::AuditEvent& event : events) {
       absl::StatusOr<Statement> insert = db.Prepare(
           "INSERT INTO audit_events (at_us, type, user_id, username_key, username, session_id, "
-          "detail) VALUES (?,?,?,?,?,?,?)");
+          "detail, trace_id) VALUES (?,?,?,?,?,?,?,?)");
       if (!insert.ok()) {
         return insert.status();
       }
@@ -491,7 +491,8 @@ absl::Status SqliteAuditStore::AppendAuditEvents(const std::vector<core::AuditEv
           .Bind(4, absl::AsciiStrToLower(event.username))
           .Bind(5, event.username)
           .Bind(6, event.session_id)
-          .Bind(7, event.detail);
+          .Bind(7, event.detail)
+          .Bind(8, event.trace_id);
       if (absl::Status s = (*insert)->Run(); !s.ok()) {
         return s;
       }
@@ -505,7 +506,8 @@ absl::StatusOr<std::vector<core::AuditEvent>> SqliteAuditStore::ListAuditEvents(
   std::vector<core::AuditEvent> out;
   absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
     absl::StatusOr<Statement> select = db.Prepare(
-        "SELECT seq, at_us, type, user_id, username, session_id, detail FROM audit_events "
+        "SELECT seq, at_us, type, user_id, username, session_id, detail, trace_id "
+        "FROM audit_events "
         "WHERE (?1 = '' OR user_id = ?1) AND (?2 = '' OR username_key = ?2) AND at_us >= ?3 "
         "ORDER BY seq LIMIT ?4");
     if (!select.ok()) {
@@ -531,7 +533,8 @@ absl::StatusOr<std::vector<core::AuditEvent>> SqliteAuditStore::ListAuditEvents(
                                      .user_id = r.Text(3),
                                      .username = r.Text(4),
                                      .session_id = r.Text(5),
-                                     .detail = r.Text(6)});
+                                     .detail = r.Text(6),
+                                     .trace_id = r.Text(7)});
     }
   });
   if (!status.ok()) {
