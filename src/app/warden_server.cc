@@ -170,7 +170,11 @@ absl::Status WardenServer::Build() {
       .name = "hash", .threads = config_.hash_threads, .max_queue = config_.hash_queue});
   io_pool_ = std::make_unique<WorkerPool>(WorkerPool::Options{
       .name = "io", .threads = config_.io_threads, .max_queue = config_.io_queue});
-  auth_service_ = std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_);
+  // The observing interceptor (access log / spans) is installed when either is on; it removes
+  // the principal trailer, so only then may handlers add it.
+  const bool observed = config_.access_log != "off" || !config_.otlp_endpoint.empty();
+  auth_service_ =
+      std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_, observed);
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

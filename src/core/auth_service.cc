@@ -226,6 +226,7 @@ absl::StatusOr<TokenPair> AuthService::IssueTokens(const User& user, const Sessi
       .access_token = *std::move(access),
       .refresh_token = std::move(refresh_token),
       .expires_in = claims.expires_at - claims.issued_at,
+      .user_id = user.id,
   };
 }
 

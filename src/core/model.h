@@ -52,6 +52,7 @@ struct TokenPair {
   std::string access_token;
   std::string refresh_token;
   int64_t expires_in = 0;  // seconds, exp - iat of the access token
+  std::string user_id;     // whom they were issued to (not sent on the wire)
 };
 
 struct RegistrationRequest {

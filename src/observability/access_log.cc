@@ -70,6 +70,14 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
     }
     if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const int code = static_cast<int>(batch->GetSendStatus().error_code());
+      std::string principal;
+      if (auto* trailers = batch->GetSendTrailingMetadata(); trailers != nullptr) {
+        auto it = trailers->find(std::string(kPrincipalTrailer));
+        if (it != trailers->end()) {
+          principal = it->second;
+          trailers->erase(it);
+        }
+      }
       if (options_.exporter != nullptr) {
         const auto end = clock_.WallNow();
         const auto elapsed = clock_.SteadyNow() - started_;
@@ -96,9 +104,9 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
         if (auto logger = spdlog::get("access")) {
           logger->info(absl::StrFormat(
               R"({"ts":"%s","level":"info","logger":"access","event":"rpc","method":"%s",)"
-              R"("grpc_code":"%s","duration_ms":%.3f,"peer":"%s","trace_id":"%s"})",
+              R"("grpc_code":"%s","duration_ms":%.3f,"peer":"%s","principal":"%s","trace_id":"%s"})",
               FormatNow(), JsonEscape(info_->method()), GrpcCodeName(code), ms, JsonEscape(peer),
-              trace_id_));
+              JsonEscape(principal), trace_id_));
         }
       }
     }

@@ -10,6 +10,10 @@
 
 namespace warden::observability {
 
+// Trailing metadata a handler sets to name the call's principal (a user id) for the access log;
+// the interceptor removes it before the status is sent, so clients never see it.
+inline constexpr absl::string_view kPrincipalTrailer = "x-warden-principal";
+
 // Returns the trace id of a W3C `traceparent` header ("00-<32 hex>-<16 hex>-<2 hex>"), or empty
 // when it is absent or malformed (all-zero ids are invalid too).
 std::string TraceIdFromTraceparent(absl::string_view traceparent);

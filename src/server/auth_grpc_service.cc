@@ -75,6 +75,12 @@ void Reply(grpc::ServerUnaryReactor* reactor, const absl::Status& status, const 
 
 }  // namespace
 
+void AuthGrpcService::Annotate(grpc::CallbackServerContext& context, const std::string& user_id) {
+  if (annotate_principal_ && !user_id.empty()) {
+    context.AddTrailingMetadata(std::string(observability::kPrincipalTrailer), user_id);
+  }
+}
+
 template <typename Request, typename Response, typename Handler>
 grpc::ServerUnaryReactor* AuthGrpcService::Offload(grpc::CallbackServerContext* context,
                                                    WorkerPool& pool,
@@ -111,11 +117,13 @@ grpc::ServerUnaryReactor* AuthGrpcService::Register(grpc::CallbackServerContext*
                                                     grpc::ByteBuffer* response) {
   return Offload<::auth::RegisterRequest, ::auth::RegisterResponse>(
       context, hash_pool_, request, response,
-      [this](const ::auth::RegisterRequest& in, ::auth::RegisterResponse& out) -> absl::Status {
+      [this, context](const ::auth::RegisterRequest& in,
+                      ::auth::RegisterResponse& out) -> absl::Status {
         absl::StatusOr<core::User> user = auth_.Register(FromRegisterRequest(in));
         if (!user.ok()) {
           return user.status();
         }
+        Annotate(*context, user->id);
         ToRegisterResponse(*user, out);
         return absl::OkStatus();
       });
@@ -126,11 +134,12 @@ grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* co
                                                  grpc::ByteBuffer* response) {
   return Offload<::auth::LoginRequest, ::auth::LoginResponse>(
       context, hash_pool_, request, response,
-      [this](const ::auth::LoginRequest& in, ::auth::LoginResponse& out) -> absl::Status {
+      [this, context](const ::auth::LoginRequest& in, ::auth::LoginResponse& out) -> absl::Status {
         absl::StatusOr<core::TokenPair> tokens = auth_.Login(in.username(), in.password());
         if (!tokens.ok()) {
           return tokens.status();
         }
+        Annotate(*context, tokens->user_id);
         ToLoginResponse(*tokens, out);
         return absl::OkStatus();
       });
@@ -141,12 +150,13 @@ grpc::ServerUnaryReactor* AuthGrpcService::RefreshToken(grpc::CallbackServerCont
                                                         grpc::ByteBuffer* response) {
   return Offload<::auth::RefreshTokenRequest, ::auth::RefreshTokenResponse>(
       context, io_pool_, request, response,
-      [this](const ::auth::RefreshTokenRequest& in,
-             ::auth::RefreshTokenResponse& out) -> absl::Status {
+      [this, context](const ::auth::RefreshTokenRequest& in,
+                      ::auth::RefreshTokenResponse& out) -> absl::Status {
         absl::StatusOr<core::TokenPair> tokens = auth_.RefreshToken(in.refresh_token());
         if (!tokens.ok()) {
           return tokens.status();
         }
+        Annotate(*context, tokens->user_id);
         ToRefreshTokenResponse(*tokens, out);
         return absl::OkStatus();
       });
@@ -165,6 +175,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::ValidateToken(grpc::CallbackServerCon
   ::auth::TokenInfo info;
   if (claims.ok()) {
     ToTokenInfo(*claims, info);
+    Annotate(*context, claims->subject);
   }
   Reply(reactor, claims.status(), info, response);
   return reactor;

@@ -25,8 +25,14 @@ using RawAuthService = ::auth::AuthService::WithRawCallbackMethod_Register<
 // Thread-safe. Keeps references to `auth` and both pools; they must outlive the server.
 class AuthGrpcService final : public RawAuthService {
  public:
-  AuthGrpcService(core::AuthService& auth, WorkerPool& hash_pool, WorkerPool& io_pool)
-      : auth_(auth), hash_pool_(hash_pool), io_pool_(io_pool) {}
+  // With `annotate_principal`, each call names its principal (user id) in a trailing metadata
+  // entry that the observing interceptor reads for the access log and removes before sending.
+  AuthGrpcService(core::AuthService& auth, WorkerPool& hash_pool, WorkerPool& io_pool,
+                  bool annotate_principal = false)
+      : auth_(auth),
+        hash_pool_(hash_pool),
+        io_pool_(io_pool),
+        annotate_principal_(annotate_principal) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request,
@@ -45,6 +51,8 @@ class AuthGrpcService final : public RawAuthService {
                                    grpc::ByteBuffer* response) override;
 
  private:
+  // Names the call's principal for the access log (see annotate_principal).
+  void Annotate(grpc::CallbackServerContext& context, const std::string& user_id);
   // Parses the request; on success runs `handle(request, response)` on `pool` and finishes the
   // call with its status and serialized response. INVALID_ARGUMENT for a malformed request,
   // RESOURCE_EXHAUSTED (with grpc-retry-pushback-ms) when the pool is full.
@@ -56,6 +64,7 @@ class AuthGrpcService final : public RawAuthService {
   core::AuthService& auth_;
   WorkerPool& hash_pool_;
   WorkerPool& io_pool_;
+  const bool annotate_principal_;
 };
 
 }  // namespace warden::server

@@ -249,7 +249,10 @@ class LogTest(ServerTest):
         self.assertEqual(failed[0]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736")
         self.assertGreater(failed[0]["duration_ms"], 0)
         self.assertTrue(failed[0]["peer"].startswith("ipv4:127.0.0.1:"))
-        self.assertEqual(len([r for r in access if r["method"].endswith("/ValidateToken")]), 1)
+        validated = [r for r in access if r["method"].endswith("/ValidateToken")]
+        self.assertEqual(len(validated), 1)
+        self.assertRegex(validated[0]["principal"], "^[0-9a-f-]{36}$")
+        self.assertEqual(failed[0]["principal"], "")
 
 
 class AuditTest(ServerTest):

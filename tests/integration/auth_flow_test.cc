@@ -115,6 +115,17 @@ TEST_F(AuthFlowTest, BearerSchemeIsCaseInsensitiveAndOtherSchemesFail) {
       << "ambiguous credentials are refused";
 }
 
+TEST_F(AuthFlowTest, PrincipalAnnotationNeverReachesTheClient) {
+  ASSERT_THAT(client().Register(User("nora")), IsOk());
+  const std::string token = client().Login("nora", "password-of-nora")->access_token();
+  ::auth::AuthService::Stub raw(client::MakeChannel(Address()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  ::auth::TokenInfo info;
+  ASSERT_TRUE(raw.ValidateToken(&context, {}, &info).ok());
+  EXPECT_EQ(context.GetServerTrailingMetadata().count("x-warden-principal"), 0u);
+}
+
 TEST_F(AuthFlowTest, AccessAndRefreshTokensAreNotInterchangeable) {
   ASSERT_THAT(client().Register(User("frank")), IsOk());
   absl::StatusOr<::auth::LoginResponse> login = client().Login("frank", "password-of-frank");
