@@ -45,7 +45,7 @@ run_ctest() {  # run_ctest LABEL BUILD_DIR [ctest args...]
 
 echo "== static checks"
 bash tools/check-layering.sh
-find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run -Werror
+find src tests bench examples fuzz -name '*.h' -o -name '*.cc' | xargs clang-format --dry-run -Werror
 echo "clang-format: clean"
 bash tools/check-proto.sh
 promtool check rules deploy/prometheus/alerts.yml

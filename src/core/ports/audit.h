@@ -20,7 +20,7 @@ struct AuditEvent {
   std::string user_id;
   std::string username;
   std::string session_id;
-  std::string detail;  // e.g. the failure reason; never a secret
+  std::string detail;    // e.g. the failure reason; never a secret
   std::string trace_id;  // of the call that caused it, when known
 };
 
