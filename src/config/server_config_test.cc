@@ -102,6 +102,40 @@ TEST(LoadServerConfigTest, SecretsNeverAppearInErrors) {
   EXPECT_THAT(std::string(config.status().message()), ::testing::Not(HasSubstr("hunter2")));
 }
 
+TEST(LoadServerConfigTest, ObservabilitySettings) {
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({.environment = {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318/"}},
+                        .args = {"--dev", "--access-log=errors", "--access-log-sample-percent=10",
+                                 "--log-format=text", "--metrics=false"}});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->otlp_endpoint, "http://127.0.0.1:4318/v1/traces");
+  EXPECT_EQ(config->access_log, "errors");
+  EXPECT_EQ(config->access_log_sample_percent, 10u);
+  EXPECT_EQ(config->log_format, "text");
+  EXPECT_FALSE(config->metrics);
+  EXPECT_EQ(LoadServerConfig({.args = {"--dev"}})->http_listen, "127.0.0.1:8080");
+  EXPECT_EQ(LoadServerConfig({.environment = {{"WARDEN_MASTER_KEY", "x"}}})->http_listen, "");
+  absl::StatusOr<ServerConfig> bad = LoadServerConfig(
+      {.args = {"--dev", "--access-log=some", "--access-log-sample-percent=101", "--log-format=xml",
+                "--otlp-endpoint=ftp://x", "--rotation-period-seconds=10"}});
+  ASSERT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
+  const std::string message(bad.status().message());
+  for (const char* field : {"access_log", "access_log_sample_percent", "log_format",
+                            "otlp_endpoint", "rotation_period_seconds"}) {
+    EXPECT_THAT(message, HasSubstr(field));
+  }
+}
+
+TEST(LoadServerConfigTest, SigningModeFollowsWhatIsConfigured) {
+  EXPECT_EQ(LoadServerConfig({.args = {"--dev"}})->signing_mode,
+            ServerConfig::SigningMode::kManaged);
+  EXPECT_EQ(LoadServerConfig({.args = {"--signing-key-file=/k.pem"}})->signing_mode,
+            ServerConfig::SigningMode::kStaticKey);
+  EXPECT_EQ(
+      LoadServerConfig({.environment = {{"JWT_SECRET_KEY", std::string(32, 's')}}})->signing_mode,
+      ServerConfig::SigningMode::kHs256);
+}
+
 TEST(LoadServerConfigTest, HelpReturnsUsage) {
   EXPECT_THAT(LoadServerConfig({.args = {"--help"}}),
               StatusIs(absl::StatusCode::kCancelled, "--listen"));
