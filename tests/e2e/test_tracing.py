@@ -64,6 +64,7 @@ class TracingTest(ServerTest):
         self.assertEqual(span["kind"], 2)
         self.assertEqual(len(span["spanId"]), 16)
         self.assertLessEqual(int(span["startTimeUnixNano"]), int(span["endTimeUnixNano"]))
+        self.assertEqual(self.server.terminate(), 0)  # access lines are flushed at exit
         access = [json.loads(line) for line in self.server.log().splitlines()
                   if '"logger":"access"' in line]
         self.assertIn(TRACE_ID, [a["trace_id"] for a in access])
