@@ -143,12 +143,20 @@ absl::Status WardenServer::Build() {
   hasher_ =
       std::make_unique<crypto::Argon2idPasswordHasher>(crypto::Argon2idPasswordHasher::Options{});
 
+  core::UserStore* users = users_.get();
+  core::SessionStore* sessions = sessions_.get();
   if (config_.metrics) {
     auth_metrics_ = std::make_unique<observability::AuthMetrics>(*registry_);
+    store_metrics_ = std::make_unique<observability::StoreMetrics>(*registry_, clock_);
+    metered_users_ = std::make_unique<observability::MeteredUserStore>(*users_, *store_metrics_);
+    metered_sessions_ =
+        std::make_unique<observability::MeteredSessionStore>(*sessions_, *store_metrics_);
+    users = metered_users_.get();
+    sessions = metered_sessions_.get();
   }
   absl::StatusOr<std::unique_ptr<core::AuthService>> auth =
-      core::AuthService::Create(core::AuthService::Ports{.users = *users_,
-                                                         .sessions = *sessions_,
+      core::AuthService::Create(core::AuthService::Ports{.users = *users,
+                                                         .sessions = *sessions,
                                                          .hasher = *hasher_,
                                                          .codec = *key_ring_,
                                                          .random = random_,

@@ -24,6 +24,7 @@
 #include "observability/auth_metrics.h"
 #include "observability/grpc_metrics.h"
 #include "observability/span_exporter.h"
+#include "observability/store_metrics.h"
 #include "server/auth_grpc_service.h"
 #include "server/health_prober.h"
 #include "server/health_service.h"
@@ -96,6 +97,9 @@ class WardenServer {
   std::unique_ptr<storage::SqliteUserStore> users_;
   std::unique_ptr<storage::SqliteSessionStore> sessions_;
   std::unique_ptr<storage::SqliteAuditStore> audit_store_;
+  std::unique_ptr<observability::StoreMetrics> store_metrics_;
+  std::unique_ptr<core::UserStore> metered_users_;
+  std::unique_ptr<core::SessionStore> metered_sessions_;
   std::unique_ptr<observability::AuditWriter> audit_writer_;
   core::RevocationList revocations_;
   std::unique_ptr<core::AuthService> auth_;

@@ -125,6 +125,10 @@ class PrometheusTest(ServerTest):
         self.wait_for(base, 'warden_token_validations_total{job="warden",result="invalid"}', 1)
         self.wait_for(base, 'sum(grpc_server_handling_seconds_count{job="warden",'
                             'grpc_method="Login"})', 4)
+        self.wait_for(base, 'warden_store_operation_seconds_count{job="warden",'
+                            'op="users.create"}', 1)
+        self.wait_for(base, 'warden_store_operation_seconds_count{job="warden",'
+                            'op="sessions.create"}', 1)
         # Pre-initialised series exist before any call of that kind.
         self.assertTrue(self.query(base, 'grpc_server_handled_total{job="warden",'
                                          'grpc_method="Logout",grpc_code="OK"} == 0'))
