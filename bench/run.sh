@@ -31,7 +31,10 @@ wait_port() {
 }
 
 $bin/floor_server 2>"$work/floor.log" & pids+=($!)
-$bin/wardend --dev --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-dir "$work/data" >"$work/wardend.log" 2>&1 & pids+=($!)
+# WARDEND_FLAGS adds flags, e.g. WARDEND_FLAGS="--access-log all".
+# shellcheck disable=SC2086
+$bin/wardend --dev --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-dir "$work/data" \
+  ${WARDEND_FLAGS:-} >"$work/wardend.log" 2>&1 & pids+=($!)
 floor_port=$(wait_port "$work/floor.log")
 wardend_port=$(wait_port "$work/wardend.log")
 

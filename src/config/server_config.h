@@ -17,8 +17,8 @@ struct ServerConfig {
   std::string data_dir = "./data";
   bool dev = false;
   std::string log_level = "info";
-  std::string log_format = "json";  // json or text
-  std::string access_log = "all";   // all, errors or off
+  std::string log_format = "json";    // json or text
+  std::string access_log = "errors";  // all, errors or off
   uint32_t access_log_sample_percent = 100;
   std::string otlp_endpoint;  // empty: no span export
   std::chrono::seconds drain = std::chrono::seconds(10);

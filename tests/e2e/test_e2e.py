@@ -203,7 +203,8 @@ class LogTest(ServerTest):
         password = "Sup3r-Secret-Passw0rd"
         master = base64.b64encode(b"m" * 32).decode()
         env = dict(os.environ, WARDEN_MASTER_KEY=master)
-        self.server = Wardend(WARDEND, self.data_dir, extra_args=["--log-level", "trace"],
+        self.server = Wardend(WARDEND, self.data_dir,
+                              extra_args=["--log-level", "trace", "--access-log", "all"],
                               env=env, dev=False).start()
         secrets = [password, master]
         with grpc.insecure_channel(self.server.address) as channel:

@@ -39,7 +39,7 @@ class TracingTest(ServerTest):
         threading.Thread(target=receiver.serve_forever, daemon=True).start()
         self.addCleanup(receiver.shutdown)
         endpoint = "http://127.0.0.1:%d/v1/traces" % receiver.server_address[1]
-        self.start("--otlp-endpoint", endpoint)
+        self.start("--otlp-endpoint", endpoint, "--access-log", "all")
         env = dict(os.environ, WARDEN_CREDENTIALS=os.path.join(self.dir, "creds.json"))
         r = subprocess.run([WARDEN, "--addr", self.server.address, "--traceparent",
                             "00-%s-%s-01" % (TRACE_ID, PARENT_ID), "health"],
