@@ -32,11 +32,14 @@ class RevocationGrpcService::Stream final
   // Starts with the snapshot, then listens. Called once, before the reactor is returned.
   void Begin(std::vector<core::RevocationEvent> snapshot) {
     std::lock_guard<std::mutex> lock(mutex_);
+    // Events pushed between Subscribe and now are already in pending_: they ride along with the
+    // snapshot (a duplicate is harmless), so the first message is always the snapshot.
     pending_.set_snapshot(true);
     for (const core::RevocationEvent& event : snapshot) {
       AddTo(pending_, event);
     }
     has_pending_ = true;
+    begun_ = true;
     WriteLocked();
   }
 
@@ -47,7 +50,9 @@ class RevocationGrpcService::Stream final
     }
     AddTo(pending_, event);
     has_pending_ = true;
-    WriteLocked();
+    if (begun_) {
+      WriteLocked();
+    }
   }
 
   void End() {
@@ -108,6 +113,7 @@ class RevocationGrpcService::Stream final
   WatchRevocationsResponse pending_;
   WatchRevocationsResponse in_flight_;
   bool has_pending_ = false;
+  bool begun_ = false;
   bool writing_ = false;
   bool ending_ = false;
   bool finished_ = false;
