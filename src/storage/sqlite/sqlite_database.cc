@@ -156,6 +156,19 @@ absl::Status SqliteStatement::Run() {
   return absl::OkStatus();
 }
 
+absl::Status SqliteStatement::ForEachRow(const std::function<void(const SqliteStatement&)>& row) {
+  for (;;) {
+    absl::StatusOr<bool> more = Step();
+    if (!more.ok()) {
+      return more.status();
+    }
+    if (!*more) {
+      return absl::OkStatus();
+    }
+    row(*this);
+  }
+}
+
 std::string SqliteStatement::Text(int column) const {
   const auto* text = sqlite3_column_text(stmt_, column);
   const int size = sqlite3_column_bytes(stmt_, column);

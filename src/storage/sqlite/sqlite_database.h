@@ -33,6 +33,8 @@ class SqliteStatement {
   absl::StatusOr<bool> Step();
   // Steps to completion, expecting no rows.
   absl::Status Run();
+  // Steps through every row, calling `row` with this statement positioned on it.
+  absl::Status ForEachRow(const std::function<void(const SqliteStatement&)>& row);
 
   std::string Text(int column) const;
   int64_t Int(int column) const;

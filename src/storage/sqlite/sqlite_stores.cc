@@ -309,16 +309,7 @@ absl::StatusOr<std::vector<core::Session>> SqliteSessionStore::ListSessionsRevok
       return select.status();
     }
     (*select)->Bind(1, ToMicros(since));
-    for (;;) {
-      absl::StatusOr<bool> row = (*select)->Step();
-      if (!row.ok()) {
-        return row.status();
-      }
-      if (!*row) {
-        return absl::OkStatus();
-      }
-      out.push_back(ReadSession(**select));
-    }
+    return (*select)->ForEachRow([&](const SqliteStatement& r) { out.push_back(ReadSession(r)); });
   });
   if (!status.ok()) {
     return status;
@@ -336,17 +327,9 @@ absl::StatusOr<std::vector<core::Revocation>> SqliteSessionStore::ListRevokedAcc
       return select.status();
     }
     (*select)->Bind(1, ToMicros(now));
-    for (;;) {
-      absl::StatusOr<bool> row = (*select)->Step();
-      if (!row.ok()) {
-        return row.status();
-      }
-      if (!*row) {
-        return absl::OkStatus();
-      }
-      out.push_back(
-          core::Revocation{.id = (*select)->Text(0), .expires_at = FromMicros((*select)->Int(1))});
-    }
+    return (*select)->ForEachRow([&](const SqliteStatement& r) {
+      out.push_back(core::Revocation{.id = r.Text(0), .expires_at = FromMicros(r.Int(1))});
+    });
   });
   if (!status.ok()) {
     return status;
@@ -388,15 +371,7 @@ absl::StatusOr<std::vector<core::SigningKeyRecord>> SqliteSigningKeyStore::ListS
     if (!select.ok()) {
       return select.status();
     }
-    for (;;) {
-      absl::StatusOr<bool> row = (*select)->Step();
-      if (!row.ok()) {
-        return row.status();
-      }
-      if (!*row) {
-        return absl::OkStatus();
-      }
-      const SqliteStatement& r = **select;
+    return (*select)->ForEachRow([&](const SqliteStatement& r) {
       core::SigningKeyRecord key{.kid = r.Text(0),
                                  .algorithm = r.Text(1),
                                  .public_jwk = r.Text(2),
@@ -407,7 +382,7 @@ absl::StatusOr<std::vector<core::SigningKeyRecord>> SqliteSigningKeyStore::ListS
         key.withdrawn_at = FromMicros(r.Int(6));
       }
       out.push_back(std::move(key));
-    }
+    });
   });
   if (!status.ok()) {
     return status;
@@ -518,15 +493,7 @@ absl::StatusOr<std::vector<core::AuditEvent>> SqliteAuditStore::ListAuditEvents(
         .Bind(2, absl::AsciiStrToLower(query.username))
         .Bind(3, query.since.has_value() ? ToMicros(*query.since) : int64_t{0})
         .Bind(4, static_cast<int64_t>(query.limit));
-    for (;;) {
-      absl::StatusOr<bool> row = (*select)->Step();
-      if (!row.ok()) {
-        return row.status();
-      }
-      if (!*row) {
-        return absl::OkStatus();
-      }
-      const SqliteStatement& r = **select;
+    return (*select)->ForEachRow([&](const SqliteStatement& r) {
       out.push_back(core::AuditEvent{.seq = r.Int(0),
                                      .at = FromMicros(r.Int(1)),
                                      .type = r.Text(2),
@@ -535,7 +502,7 @@ absl::StatusOr<std::vector<core::AuditEvent>> SqliteAuditStore::ListAuditEvents(
                                      .session_id = r.Text(5),
                                      .detail = r.Text(6),
                                      .trace_id = r.Text(7)});
-    }
+    });
   });
   if (!status.ok()) {
     return status;
