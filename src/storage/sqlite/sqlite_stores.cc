@@ -58,6 +58,31 @@ core::Session ReadSession(const SqliteStatement& row) {
 constexpr absl::string_view kSessionColumns =
     "id, user_id, created_at_us, expires_at_us, revoked_at_us";
 
+// Runs an "UPDATE ... RETURNING" in a transaction with `first` bound to ?1 and `key` to ?2;
+// kNotFound with `missing` when no row matched.
+template <typename Value>
+absl::Status UpdateOne(SqliteDatabase& database, absl::string_view sql, const Value& first,
+                       absl::string_view key, absl::string_view missing) {
+  bool found = false;
+  absl::Status status = database.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> update = db.Prepare(sql);
+    if (!update.ok()) {
+      return update.status();
+    }
+    (*update)->Bind(1, first).Bind(2, key);
+    absl::StatusOr<bool> row = (*update)->Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    found = *row;
+    return absl::OkStatus();
+  });
+  if (status.ok() && !found) {
+    return absl::NotFoundError(missing);
+  }
+  return status;
+}
+
 }  // namespace
 
 absl::Status SqliteUserStore::Create(const core::User& user) {
@@ -128,25 +153,8 @@ absl::StatusOr<core::User> SqliteUserStore::FindById(absl::string_view id) {
 
 absl::Status SqliteUserStore::UpdatePasswordHash(absl::string_view id,
                                                  absl::string_view password_hash) {
-  bool updated = false;
-  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
-    absl::StatusOr<Statement> update =
-        db.Prepare("UPDATE users SET password_hash = ? WHERE id = ? RETURNING id");
-    if (!update.ok()) {
-      return update.status();
-    }
-    (*update)->Bind(1, password_hash).Bind(2, id);
-    absl::StatusOr<bool> row = (*update)->Step();
-    if (!row.ok()) {
-      return row.status();
-    }
-    updated = *row;
-    return absl::OkStatus();
-  });
-  if (status.ok() && !updated) {
-    return absl::NotFoundError("no such user");
-  }
-  return status;
+  return UpdateOne(db_, "UPDATE users SET password_hash = ? WHERE id = ? RETURNING id",
+                   password_hash, id, "no such user");
 }
 
 absl::Status SqliteUserStore::Ping() {
@@ -264,25 +272,10 @@ absl::StatusOr<core::RotateResult> SqliteSessionStore::Rotate(absl::string_view 
 }
 
 absl::Status SqliteSessionStore::RevokeSession(absl::string_view id, core::WallTime now) {
-  bool found = false;
-  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
-    absl::StatusOr<Statement> update = db.Prepare(
-        "UPDATE sessions SET revoked_at_us = coalesce(revoked_at_us, ?) WHERE id = ? RETURNING id");
-    if (!update.ok()) {
-      return update.status();
-    }
-    (*update)->Bind(1, ToMicros(now)).Bind(2, id);
-    absl::StatusOr<bool> row = (*update)->Step();
-    if (!row.ok()) {
-      return row.status();
-    }
-    found = *row;
-    return absl::OkStatus();
-  });
-  if (status.ok() && !found) {
-    return absl::NotFoundError("no such session");
-  }
-  return status;
+  return UpdateOne(
+      db_,
+      "UPDATE sessions SET revoked_at_us = coalesce(revoked_at_us, ?) WHERE id = ? RETURNING id",
+      ToMicros(now), id, "no such session");
 }
 
 absl::Status SqliteSessionStore::RevokeAccessToken(const core::Revocation& revocation) {
@@ -414,26 +407,10 @@ absl::Status SqliteSigningKeyStore::InsertSigningKey(const core::SigningKeyRecor
 }
 
 absl::Status SqliteSigningKeyStore::WithdrawSigningKey(absl::string_view kid, core::WallTime now) {
-  bool found = false;
-  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
-    absl::StatusOr<Statement> update = db.Prepare(
-        "UPDATE signing_keys SET withdrawn_at_us = coalesce(withdrawn_at_us, ?) "
-        "WHERE kid = ? RETURNING kid");
-    if (!update.ok()) {
-      return update.status();
-    }
-    (*update)->Bind(1, ToMicros(now)).Bind(2, kid);
-    absl::StatusOr<bool> row = (*update)->Step();
-    if (!row.ok()) {
-      return row.status();
-    }
-    found = *row;
-    return absl::OkStatus();
-  });
-  if (status.ok() && !found) {
-    return absl::NotFoundError("no such signing key");
-  }
-  return status;
+  return UpdateOne(db_,
+                   "UPDATE signing_keys SET withdrawn_at_us = coalesce(withdrawn_at_us, ?) "
+                   "WHERE kid = ? RETURNING kid",
+                   ToMicros(now), kid, "no such signing key");
 }
 
 absl::Status SqliteSigningKeyStore::DeleteSigningKey(absl::string_view kid) {
