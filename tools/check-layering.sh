@@ -19,6 +19,7 @@ forbid() {
 
 third_party='grpc|grpcpp|google/protobuf|sqlite3|libpq|hiredis|sodium|openssl|spdlog|prometheus|nlohmann'
 upper='(app|cmd|cli|client|server|storage|crypto|config|observability|verifier)/'
+forbid resilience "$third_party|core/|$upper" "resilience depends on common only"
 forbid common "$third_party|core/|$upper" "common depends on nothing"
 forbid core "$third_party|$upper" "core knows no gRPC, SQL, crypto library or logging"
 forbid crypto "grpc|grpcpp|sqlite3|spdlog|(app|cmd|cli|client|server|storage|config)/" \

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "common/call_context.h"
+#include "common/retry_after.h"
 #include "core/validation.h"
 
 namespace warden::core {
@@ -119,9 +120,9 @@ absl::StatusOr<User> AuthService::Register(const RegistrationRequest& request) {
   return user;
 }
 
-absl::StatusOr<TokenPair> AuthService::Login(absl::string_view username,
-                                             absl::string_view password) {
-  absl::StatusOr<TokenPair> result = LoginInternal(username, password);
+absl::StatusOr<TokenPair> AuthService::Login(absl::string_view username, absl::string_view password,
+                                             absl::string_view peer) {
+  absl::StatusOr<TokenPair> result = LoginInternal(username, password, peer);
   switch (result.status().code()) {
     case absl::StatusCode::kOk:
       events_.OnLogin(LoginResult::kSuccess);
@@ -133,6 +134,9 @@ absl::StatusOr<TokenPair> AuthService::Login(absl::string_view username,
       break;
     case absl::StatusCode::kInvalidArgument:
       events_.OnLogin(LoginResult::kInvalidArgument);
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      events_.OnLogin(LoginResult::kThrottled);
       break;
     default:
       events_.OnLogin(LoginResult::kError);
@@ -147,13 +151,49 @@ absl::StatusOr<bool> AuthService::TimedVerify(absl::string_view password, absl::
   return matches;
 }
 
+void AuthService::RecordLoginFailure(absl::string_view account, absl::string_view peer) {
+  if (ports_.throttle == nullptr) {
+    return;
+  }
+  const LoginThrottle::FailureOutcome outcome = ports_.throttle->RecordFailure(account, peer);
+  if (outcome.account_locked) {
+    events_.OnLockout(LockoutScope::kAccount);
+    Audit("account_locked", "", std::string(account), "", "too many failed logins");
+  }
+  if (outcome.peer_locked) {
+    events_.OnLockout(LockoutScope::kPeer);
+    Audit("address_locked", "", "", "", absl::StrCat("too many failed logins from ", peer));
+  }
+}
+
 absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
-                                                     absl::string_view password) {
+                                                     absl::string_view password,
+                                                     absl::string_view peer) {
   if (username.empty() || password.empty()) {
     return absl::InvalidArgumentError("username and password are required");
   }
   if (password.size() > kMaxPasswordLength) {
     return absl::InvalidArgumentError("password: must be at most 1024 bytes");
+  }
+  const std::string account = CaseFoldKey(username.substr(0, kMaxUsernameLength));
+  if (ports_.throttle != nullptr) {
+    const ThrottleDecision decision = ports_.throttle->Check(account, peer);
+    switch (decision.verdict) {
+      case ThrottleDecision::Verdict::kAllow:
+        break;
+      case ThrottleDecision::Verdict::kPeerLocked:
+        Audit("login_failure", "", account, "", "address_locked_out");
+        return WithRetryAfter(
+            absl::ResourceExhaustedError("too many failed logins from this address, retry later"),
+            decision.retry_after);
+      case ThrottleDecision::Verdict::kAccountDelayed:
+      case ThrottleDecision::Verdict::kAccountLocked:
+        // The same answer as a wrong password, whatever the password: no oracle.
+        Audit("login_failure", "", account, "",
+              decision.verdict == ThrottleDecision::Verdict::kAccountLocked ? "account_locked"
+                                                                            : "throttled");
+        return InvalidCredentials();
+    }
   }
   absl::StatusOr<User> user = absl::NotFoundError("");
   if (username.size() <= kMaxUsernameLength) {
@@ -167,6 +207,7 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
     (void)TimedVerify(password, dummy_hash_);
     Audit("login_failure", "", std::string(username.substr(0, kMaxUsernameLength)), "",
           "unknown_user");
+    RecordLoginFailure(account, peer);
     return InvalidCredentials();
   }
   absl::StatusOr<bool> matches = TimedVerify(password, user->password_hash);
@@ -175,6 +216,14 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
   }
   if (!*matches) {
     Audit("login_failure", user->id, user->username, "", "wrong_password");
+    RecordLoginFailure(account, peer);
+    return InvalidCredentials();
+  }
+  if (ports_.throttle != nullptr) {
+    ports_.throttle->RecordSuccess(account);
+  }
+  if (user->disabled) {
+    Audit("login_failure", user->id, user->username, "", "disabled");
     return InvalidCredentials();
   }
   if (ports_.hasher.NeedsRehash(user->password_hash)) {

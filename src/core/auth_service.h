@@ -14,6 +14,7 @@
 #include "core/ports/access_token_codec.h"
 #include "core/ports/audit.h"
 #include "core/ports/auth_events.h"
+#include "core/ports/login_throttle.h"
 #include "core/ports/password_hasher.h"
 #include "core/ports/random_source.h"
 #include "core/ports/session_store.h"
@@ -53,8 +54,9 @@ class AuthService {
     TokenHasher& token_hasher;
     RevocationList& revocations;
     const Clock& clock;
-    AuthEvents* events = nullptr;  // optional
-    AuditSink* audit = nullptr;    // optional
+    AuthEvents* events = nullptr;       // optional
+    AuditSink* audit = nullptr;         // optional
+    LoginThrottle* throttle = nullptr;  // optional brute-force protection
   };
 
   // Computes the dummy hash that unknown-user logins verify against.
@@ -62,8 +64,11 @@ class AuthService {
 
   // Returns the new user, or kInvalidArgument (naming the field) / kAlreadyExists.
   absl::StatusOr<User> Register(const RegistrationRequest& request);
-  // Returns a token pair, or kUnauthenticated with kInvalidCredentials.
-  absl::StatusOr<TokenPair> Login(absl::string_view username, absl::string_view password);
+  // Returns a token pair, or kUnauthenticated with kInvalidCredentials (also for a locked or
+  // disabled account: no oracle), or kResourceExhausted with a retry hint when `peer` (the
+  // client address, may be empty) is locked out after too many failures.
+  absl::StatusOr<TokenPair> Login(absl::string_view username, absl::string_view password,
+                                  absl::string_view peer = "");
   // Spends `refresh_token` and returns a new pair; kUnauthenticated for any failure.
   absl::StatusOr<TokenPair> RefreshToken(absl::string_view refresh_token);
   // Returns the claims of a valid, unrevoked access token; kUnauthenticated with kInvalidToken.
@@ -87,7 +92,10 @@ class AuthService {
   absl::StatusOr<TokenPair> IssueTokens(const User& user, const Session& session,
                                         std::string refresh_token);
   std::string NewRefreshToken();
-  absl::StatusOr<TokenPair> LoginInternal(absl::string_view username, absl::string_view password);
+  absl::StatusOr<TokenPair> LoginInternal(absl::string_view username, absl::string_view password,
+                                          absl::string_view peer);
+  // A failed password check: counts it against the account and address.
+  void RecordLoginFailure(absl::string_view account, absl::string_view peer);
   absl::StatusOr<TokenPair> RefreshInternal(absl::string_view refresh_token);
   // Hashes or verifies, timing it for OnPasswordHash.
   absl::StatusOr<bool> TimedVerify(absl::string_view password, absl::string_view hash);

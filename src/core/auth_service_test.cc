@@ -3,8 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/retry_after.h"
 #include "common/testing/fake_clock.h"
 #include "common/testing/status_matchers.h"
+#include "core/login_throttle.h"
 #include "core/testing/fakes.h"
 #include "storage/memory/memory_stores.h"
 
@@ -25,7 +27,8 @@ class AuthServiceTest : public ::testing::Test {
                            .random = random_,
                            .token_hasher = token_hasher_,
                            .revocations = revocations_,
-                           .clock = clock_},
+                           .clock = clock_,
+                           .throttle = &throttle_},
         AuthService::Options{.refresh_reuse_grace = seconds(10), .leeway = seconds(30)});
     ASSERT_THAT(service, IsOk());
     auth_ = *std::move(service);
@@ -48,6 +51,7 @@ class AuthServiceTest : public ::testing::Test {
   FakeTokenHasher token_hasher_;
   RevocationList revocations_;
   FakeClock clock_;
+  InMemoryLoginThrottle throttle_{clock_, InMemoryLoginThrottle::Options{}};
   std::unique_ptr<AuthService> auth_;
 };
 
@@ -299,6 +303,55 @@ TEST_F(AuthServiceTest, ReportsEventsForMetrics) {
   EXPECT_EQ(events.Count("issued.0"), 2);
   EXPECT_EQ(events.Count("invalid"), 2);
   EXPECT_EQ(events.Count("hash"), 4);  // 2 registrations + 2 logins
+}
+
+TEST_F(AuthServiceTest, LockedAccountRefusesEvenTheRightPasswordWithTheSameMessage) {
+  RegisterAlice();
+  for (int i = 0; i < 10; ++i) {
+    // Wait out each progressive delay, so every attempt really checks a password.
+    clock_.Advance(std::chrono::minutes(1));
+    EXPECT_THAT(auth_->Login("alice", "wrong password", "10.0.0.1"),
+                StatusIs(absl::StatusCode::kUnauthenticated, std::string(kInvalidCredentials)));
+  }
+  clock_.Advance(std::chrono::minutes(1));
+  absl::StatusOr<TokenPair> locked = auth_->Login("alice", "correct horse", "10.0.0.2");
+  EXPECT_THAT(locked,
+              StatusIs(absl::StatusCode::kUnauthenticated, std::string(kInvalidCredentials)));
+  clock_.Advance(std::chrono::minutes(14));
+  EXPECT_THAT(auth_->Login("alice", "correct horse", "10.0.0.2"), IsOk());
+}
+
+TEST_F(AuthServiceTest, DelayedAccountIsRefusedWithoutCheckingThePassword) {
+  RegisterAlice();
+  for (int i = 0; i < 4; ++i) {
+    (void)auth_->Login("alice", "wrong password", "10.0.0.1");
+  }
+  const int hashes_before = hasher_.verifications.load();
+  EXPECT_THAT(auth_->Login("alice", "correct horse", "10.0.0.1"),
+              StatusIs(absl::StatusCode::kUnauthenticated, std::string(kInvalidCredentials)));
+  EXPECT_EQ(hasher_.verifications.load(), hashes_before);
+  clock_.Advance(seconds(1));
+  EXPECT_THAT(auth_->Login("alice", "correct horse", "10.0.0.1"), IsOk());
+}
+
+TEST_F(AuthServiceTest, LockedOutAddressGetsResourceExhaustedWithRetryHint) {
+  for (int i = 0; i < 50; ++i) {
+    (void)auth_->Login("nobody" + std::to_string(i), "wrong password", "203.0.113.9");
+  }
+  absl::StatusOr<TokenPair> refused = auth_->Login("alice", "whatever1", "203.0.113.9");
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kResourceExhausted, "address"));
+  ASSERT_TRUE(RetryAfterOf(refused.status()).has_value());
+  EXPECT_EQ(*RetryAfterOf(refused.status()), std::chrono::minutes(15));
+  RegisterAlice();
+  EXPECT_THAT(auth_->Login("alice", "correct horse", "198.51.100.7"), IsOk());
+}
+
+TEST_F(AuthServiceTest, DisabledUserCannotLogIn) {
+  User alice = RegisterAlice();
+  alice.disabled = true;
+  users_.ReplaceForTest(alice);
+  EXPECT_THAT(auth_->Login("alice", "correct horse"),
+              StatusIs(absl::StatusCode::kUnauthenticated, std::string(kInvalidCredentials)));
 }
 
 TEST(UuidTest, IsVersion4Variant1) {

@@ -22,6 +22,7 @@ struct User {
   std::string password_hash;
   std::vector<std::string> roles;
   WallTime created_at;
+  bool disabled = false;  // a disabled user cannot log in or refresh
 };
 
 // A login session: the family of refresh tokens that descend from one Login.

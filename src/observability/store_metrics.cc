@@ -8,13 +8,19 @@ constexpr const char* kOps[] = {"users.create",
                                 "users.find_by_id",
                                 "users.update_password",
                                 "users.ping",
+                                "users.list",
+                                "users.update_roles",
+                                "users.set_disabled",
+                                "users.delete",
                                 "sessions.create",
                                 "sessions.rotate",
                                 "sessions.revoke",
                                 "sessions.revoke_token",
                                 "sessions.list_revoked",
                                 "sessions.purge",
-                                "sessions.list_revoked_tokens"};
+                                "sessions.list_revoked_tokens",
+                                "sessions.list_by_user",
+                                "sessions.revoke_by_user"};
 
 }  // namespace
 
@@ -62,6 +68,20 @@ absl::Status MeteredUserStore::UpdatePasswordHash(absl::string_view id, absl::st
   return metrics_.Measure("users.update_password",
                           [&] { return inner_.UpdatePasswordHash(id, hash); });
 }
+absl::StatusOr<std::vector<core::User>> MeteredUserStore::ListUsers(absl::string_view after,
+                                                                    size_t limit) {
+  return metrics_.Measure("users.list", [&] { return inner_.ListUsers(after, limit); });
+}
+absl::Status MeteredUserStore::UpdateRoles(absl::string_view id,
+                                           const std::vector<std::string>& roles) {
+  return metrics_.Measure("users.update_roles", [&] { return inner_.UpdateRoles(id, roles); });
+}
+absl::Status MeteredUserStore::SetDisabled(absl::string_view id, bool disabled) {
+  return metrics_.Measure("users.set_disabled", [&] { return inner_.SetDisabled(id, disabled); });
+}
+absl::Status MeteredUserStore::DeleteUser(absl::string_view id, core::WallTime now) {
+  return metrics_.Measure("users.delete", [&] { return inner_.DeleteUser(id, now); });
+}
 absl::Status MeteredUserStore::Ping() {
   return metrics_.Measure("users.ping", [&] { return inner_.Ping(); });
 }
@@ -97,6 +117,17 @@ absl::StatusOr<std::vector<core::Revocation>> MeteredSessionStore::ListRevokedAc
     core::WallTime now) {
   return metrics_.Measure("sessions.list_revoked_tokens",
                           [&] { return inner_.ListRevokedAccessTokens(now); });
+}
+
+absl::StatusOr<std::vector<core::Session>> MeteredSessionStore::ListUserSessions(
+    absl::string_view user_id, core::WallTime now) {
+  return metrics_.Measure("sessions.list_by_user",
+                          [&] { return inner_.ListUserSessions(user_id, now); });
+}
+absl::StatusOr<std::vector<core::Session>> MeteredSessionStore::RevokeUserSessions(
+    absl::string_view user_id, core::WallTime now) {
+  return metrics_.Measure("sessions.revoke_by_user",
+                          [&] { return inner_.RevokeUserSessions(user_id, now); });
 }
 
 }  // namespace warden::observability

@@ -52,6 +52,10 @@ class MeteredUserStore final : public core::UserStore {
   absl::StatusOr<core::User> FindByUsernameKey(absl::string_view key) override;
   absl::StatusOr<core::User> FindById(absl::string_view id) override;
   absl::Status UpdatePasswordHash(absl::string_view id, absl::string_view hash) override;
+  absl::StatusOr<std::vector<core::User>> ListUsers(absl::string_view after, size_t limit) override;
+  absl::Status UpdateRoles(absl::string_view id, const std::vector<std::string>& roles) override;
+  absl::Status SetDisabled(absl::string_view id, bool disabled) override;
+  absl::Status DeleteUser(absl::string_view id, core::WallTime now) override;
   absl::Status Ping() override;
 
  private:
@@ -75,6 +79,10 @@ class MeteredSessionStore final : public core::SessionStore {
   absl::StatusOr<int64_t> PurgeExpired(core::WallTime before) override;
   absl::StatusOr<std::vector<core::Revocation>> ListRevokedAccessTokens(
       core::WallTime now) override;
+  absl::StatusOr<std::vector<core::Session>> ListUserSessions(absl::string_view user_id,
+                                                              core::WallTime now) override;
+  absl::StatusOr<std::vector<core::Session>> RevokeUserSessions(absl::string_view user_id,
+                                                                core::WallTime now) override;
 
  private:
   core::SessionStore& inner_;

@@ -22,6 +22,18 @@ class DownUserStore final : public core::UserStore {
   absl::Status UpdatePasswordHash(absl::string_view, absl::string_view) override {
     return absl::UnavailableError("down");
   }
+  absl::StatusOr<std::vector<core::User>> ListUsers(absl::string_view, size_t) override {
+    return absl::UnavailableError("down");
+  }
+  absl::Status UpdateRoles(absl::string_view, const std::vector<std::string>&) override {
+    return absl::UnavailableError("down");
+  }
+  absl::Status SetDisabled(absl::string_view, bool) override {
+    return absl::UnavailableError("down");
+  }
+  absl::Status DeleteUser(absl::string_view, core::WallTime) override {
+    return absl::UnavailableError("down");
+  }
   absl::Status Ping() override { return absl::UnavailableError("down"); }
 };
 

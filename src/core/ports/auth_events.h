@@ -6,7 +6,9 @@
 
 namespace warden::core {
 
-enum class LoginResult { kSuccess, kInvalidCredentials, kInvalidArgument, kError };
+enum class LoginResult { kSuccess, kInvalidCredentials, kInvalidArgument, kThrottled, kError };
+enum class LockoutScope { kAccount, kPeer };
+enum class RateLimitScope { kPeer, kPrincipal, kMethod };
 enum class RefreshResult {
   kRotated,
   kReuseDetected,
@@ -31,6 +33,12 @@ class AuthEvents {
   virtual void OnValidation(bool /*valid*/) {}
   virtual void OnLogout() {}
   virtual void OnPasswordHash(std::chrono::nanoseconds /*took*/) {}
+  // An account or a client address was locked out after repeated failed logins.
+  virtual void OnLockout(LockoutScope /*scope*/) {}
+  // A call was refused by a rate limit (method: full gRPC method name).
+  virtual void OnRateLimited(absl::string_view /*method*/, RateLimitScope /*scope*/) {}
+  // A call was refused by admission: kUnauthenticated or kPermissionDenied.
+  virtual void OnDenied(absl::string_view /*method*/, bool /*authenticated*/) {}
 };
 
 // Ignores everything.

@@ -43,6 +43,13 @@ class SessionStore {
                                               std::chrono::seconds grace) = 0;
   // Marks session `id` revoked at `now`. OK if it is already revoked; kNotFound if unknown.
   virtual absl::Status RevokeSession(absl::string_view id, WallTime now) = 0;
+  // Returns the sessions of `user_id` that are neither revoked nor expired at `now`, newest
+  // first.
+  virtual absl::StatusOr<std::vector<Session>> ListUserSessions(absl::string_view user_id,
+                                                                WallTime now) = 0;
+  // Revokes every live session of `user_id` at `now` and returns those it revoked.
+  virtual absl::StatusOr<std::vector<Session>> RevokeUserSessions(absl::string_view user_id,
+                                                                  WallTime now) = 0;
   // Remembers that access token `revocation.id` (a jti) is revoked until it expires.
   virtual absl::Status RevokeAccessToken(const Revocation& revocation) = 0;
   // Returns the sessions revoked at or after `since`.

@@ -113,6 +113,84 @@ TEST_P(StoreContract, UpdatePasswordHashReplacesIt) {
 
 TEST_P(StoreContract, PingAnswers) { EXPECT_THAT(users().Ping(), IsOk()); }
 
+TEST_P(StoreContract, ListUsersPagesInUsernameOrder) {
+  for (const char* name : {"carol", "Alice", "bob", "dave"}) {
+    ASSERT_THAT(users().Create(ContractUser(name)), IsOk());
+  }
+  absl::StatusOr<std::vector<core::User>> first = users().ListUsers("", 3);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(first->size(), 3u);
+  EXPECT_EQ((*first)[0].username, "Alice");
+  EXPECT_EQ((*first)[2].username, "carol");
+  absl::StatusOr<std::vector<core::User>> rest = users().ListUsers((*first)[2].username_key, 3);
+  ASSERT_THAT(rest, IsOk());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].username, "dave");
+}
+
+TEST_P(StoreContract, RolesAndDisabledAreUpdated) {
+  const core::User alice = ContractUser("alice");
+  ASSERT_THAT(users().Create(alice), IsOk());
+  EXPECT_FALSE(users().FindById(alice.id)->disabled);
+  ASSERT_THAT(users().UpdateRoles(alice.id, {"user", "auditor"}), IsOk());
+  ASSERT_THAT(users().SetDisabled(alice.id, true), IsOk());
+  absl::StatusOr<core::User> stored = users().FindByUsernameKey("alice");
+  ASSERT_THAT(stored, IsOk());
+  EXPECT_EQ(stored->roles, (std::vector<std::string>{"user", "auditor"}));
+  EXPECT_TRUE(stored->disabled);
+  ASSERT_THAT(users().UpdateRoles(alice.id, {}), IsOk());
+  ASSERT_THAT(users().SetDisabled(alice.id, false), IsOk());
+  EXPECT_TRUE(users().FindById(alice.id)->roles.empty());
+  EXPECT_FALSE(users().FindById(alice.id)->disabled);
+  EXPECT_THAT(users().UpdateRoles("nope", {"x"}), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(users().SetDisabled("nope", true), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(StoreContract, DeletedUserIsGoneAndFreesItsNamesButNotItsId) {
+  const core::User alice = ContractUser("alice");
+  ASSERT_THAT(users().Create(alice), IsOk());
+  ASSERT_THAT(users().DeleteUser(alice.id, kContractNow), IsOk());
+  EXPECT_THAT(users().FindById(alice.id), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(users().FindByUsernameKey("alice"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(users().ListUsers("", 10)->empty());
+  EXPECT_THAT(users().DeleteUser(alice.id, kContractNow), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(users().UpdateRoles(alice.id, {"admin"}), StatusIs(absl::StatusCode::kNotFound));
+  // Username and email can be registered again, by a new id only.
+  core::User again = ContractUser("alice");
+  EXPECT_THAT(users().Create(again), StatusIs(absl::StatusCode::kAlreadyExists));
+  again.id = "another-id";
+  EXPECT_THAT(users().Create(again), IsOk());
+}
+
+TEST_P(SessionContract, UserSessionsAreListedAndRevokedTogether) {
+  core::Session later = ContractSession("s2", user_id_);
+  later.created_at = kContractNow + seconds(5);
+  ASSERT_THAT(sessions().CreateSession(later, "h2"), IsOk());
+  core::Session expired = ContractSession("s3", user_id_);
+  expired.expires_at = kContractNow + seconds(1);
+  ASSERT_THAT(sessions().CreateSession(expired, "h3"), IsOk());
+  ASSERT_THAT(users().Create(ContractUser("bob")), IsOk());
+  const std::string bob = users().FindByUsernameKey("bob")->id;
+  ASSERT_THAT(sessions().CreateSession(ContractSession("b1", bob), "hb"), IsOk());
+
+  const core::WallTime now = kContractNow + seconds(10);
+  absl::StatusOr<std::vector<core::Session>> live = sessions().ListUserSessions(user_id_, now);
+  ASSERT_THAT(live, IsOk());
+  ASSERT_EQ(live->size(), 2u);
+  EXPECT_EQ((*live)[0].id, "s2");  // newest first
+  EXPECT_EQ((*live)[1].id, "s1");
+
+  absl::StatusOr<std::vector<core::Session>> revoked = sessions().RevokeUserSessions(user_id_, now);
+  ASSERT_THAT(revoked, IsOk());
+  EXPECT_EQ(revoked->size(), 2u);
+  EXPECT_TRUE(sessions().ListUserSessions(user_id_, now)->empty());
+  EXPECT_EQ(sessions().ListUserSessions(bob, now)->size(), 1u);
+  EXPECT_EQ(sessions().RevokeUserSessions(user_id_, now)->size(), 0u);
+  absl::StatusOr<core::RotateResult> rotated = sessions().Rotate("h2", "h2b", now, seconds(10));
+  ASSERT_THAT(rotated, IsOk());
+  EXPECT_EQ(rotated->outcome, core::RotateOutcome::kRevoked);
+}
+
 TEST_P(SessionContract, RotateSpendsTokenAndMakesNextLive) {
   absl::StatusOr<core::RotateResult> first =
       sessions().Rotate("h1", "h2", kContractNow, seconds(10));

@@ -14,7 +14,7 @@ absl::Status InMemoryUserStore::Create(const core::User& user) {
   if (id_by_email_.contains(user.email_key)) {
     return absl::AlreadyExistsError("email: already registered");
   }
-  if (by_id_.contains(user.id)) {
+  if (by_id_.contains(user.id) || deleted_.contains(user.id)) {
     return absl::AlreadyExistsError("id: already used");
   }
   by_id_.emplace(user.id, user);
@@ -50,6 +50,63 @@ absl::Status InMemoryUserStore::UpdatePasswordHash(absl::string_view id,
   }
   it->second.password_hash = std::string(password_hash);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<core::User>> InMemoryUserStore::ListUsers(
+    absl::string_view after_username_key, size_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::pair<std::string, std::string>> keys(id_by_username_.begin(),
+                                                        id_by_username_.end());
+  std::sort(keys.begin(), keys.end());
+  std::vector<core::User> out;
+  for (const auto& [key, id] : keys) {
+    if (out.size() >= limit) {
+      break;
+    }
+    if (key > after_username_key) {
+      out.push_back(by_id_.at(id));
+    }
+  }
+  return out;
+}
+
+absl::Status InMemoryUserStore::UpdateRoles(absl::string_view id,
+                                            const std::vector<std::string>& roles) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) {
+    return absl::NotFoundError("no such user");
+  }
+  it->second.roles = roles;
+  return absl::OkStatus();
+}
+
+absl::Status InMemoryUserStore::SetDisabled(absl::string_view id, bool disabled) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) {
+    return absl::NotFoundError("no such user");
+  }
+  it->second.disabled = disabled;
+  return absl::OkStatus();
+}
+
+absl::Status InMemoryUserStore::DeleteUser(absl::string_view id, core::WallTime) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) {
+    return absl::NotFoundError("no such user");
+  }
+  id_by_username_.erase(it->second.username_key);
+  id_by_email_.erase(it->second.email_key);
+  by_id_.erase(it);
+  deleted_.insert(std::string(id));
+  return absl::OkStatus();
+}
+
+void InMemoryUserStore::ReplaceForTest(const core::User& user) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  by_id_.insert_or_assign(user.id, user);
 }
 
 absl::Status InMemorySessionStore::CreateSession(const core::Session& session,
@@ -103,6 +160,34 @@ absl::Status InMemorySessionStore::RevokeSession(absl::string_view id, core::Wal
     it->second.revoked_at = now;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<core::Session>> InMemorySessionStore::ListUserSessions(
+    absl::string_view user_id, core::WallTime now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<core::Session> out;
+  for (const auto& [id, session] : sessions_) {
+    if (session.user_id == user_id && !session.revoked_at.has_value() && now < session.expires_at) {
+      out.push_back(session);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const core::Session& a, const core::Session& b) {
+    return a.created_at != b.created_at ? a.created_at > b.created_at : a.id < b.id;
+  });
+  return out;
+}
+
+absl::StatusOr<std::vector<core::Session>> InMemorySessionStore::RevokeUserSessions(
+    absl::string_view user_id, core::WallTime now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<core::Session> out;
+  for (auto& [id, session] : sessions_) {
+    if (session.user_id == user_id && !session.revoked_at.has_value() && now < session.expires_at) {
+      session.revoked_at = now;
+      out.push_back(session);
+    }
+  }
+  return out;
 }
 
 absl::Status InMemorySessionStore::RevokeAccessToken(const core::Revocation& revocation) {

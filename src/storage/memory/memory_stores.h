@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "core/ports/audit.h"
 #include "core/ports/session_store.h"
@@ -19,13 +20,21 @@ class InMemoryUserStore final : public core::UserStore {
   absl::StatusOr<core::User> FindByUsernameKey(absl::string_view username_key) override;
   absl::StatusOr<core::User> FindById(absl::string_view id) override;
   absl::Status UpdatePasswordHash(absl::string_view id, absl::string_view password_hash) override;
+  absl::StatusOr<std::vector<core::User>> ListUsers(absl::string_view after_username_key,
+                                                    size_t limit) override;
+  absl::Status UpdateRoles(absl::string_view id, const std::vector<std::string>& roles) override;
+  absl::Status SetDisabled(absl::string_view id, bool disabled) override;
+  absl::Status DeleteUser(absl::string_view id, core::WallTime now) override;
   absl::Status Ping() override { return absl::OkStatus(); }
+  // Replaces a stored user as is (tests set fields that have no setter).
+  void ReplaceForTest(const core::User& user);
 
  private:
   std::mutex mutex_;
   absl::flat_hash_map<std::string, core::User> by_id_;
   absl::flat_hash_map<std::string, std::string> id_by_username_;
   absl::flat_hash_map<std::string, std::string> id_by_email_;
+  absl::flat_hash_set<std::string> deleted_;
 };
 
 // Sessions and revocations kept in process memory. Thread-safe (one mutex).
@@ -42,6 +51,10 @@ class InMemorySessionStore final : public core::SessionStore {
   absl::StatusOr<std::vector<core::Revocation>> ListRevokedAccessTokens(
       core::WallTime now) override;
   absl::StatusOr<int64_t> PurgeExpired(core::WallTime before) override;
+  absl::StatusOr<std::vector<core::Session>> ListUserSessions(absl::string_view user_id,
+                                                              core::WallTime now) override;
+  absl::StatusOr<std::vector<core::Session>> RevokeUserSessions(absl::string_view user_id,
+                                                                core::WallTime now) override;
 
  private:
   struct RefreshRecord {

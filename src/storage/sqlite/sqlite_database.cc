@@ -78,6 +78,12 @@ const std::vector<absl::string_view>& Migrations() {
       R"sql(
         ALTER TABLE audit_events ADD COLUMN trace_id TEXT NOT NULL DEFAULT '';
       )sql",
+      // 6: administration: disabled and deleted users, sessions by user.
+      R"sql(
+        ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN deleted_at_us INTEGER;
+        CREATE INDEX sessions_by_user ON sessions(user_id, created_at_us);
+      )sql",
   };
   return *migrations;
 }

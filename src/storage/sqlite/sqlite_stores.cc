@@ -20,7 +20,7 @@ core::WallTime FromMicros(int64_t us) {
 
 constexpr absl::string_view kUserColumns =
     "id, username, username_key, email, email_key, full_name, password_hash, roles, "
-    "created_at_us";
+    "created_at_us, disabled";
 
 core::User ReadUser(const SqliteStatement& row) {
   core::User user{
@@ -33,6 +33,7 @@ core::User ReadUser(const SqliteStatement& row) {
       .password_hash = row.Text(6),
       .roles = {},
       .created_at = FromMicros(row.Int(8)),
+      .disabled = row.Int(9) != 0,
   };
   const std::string roles = row.Text(7);
   if (!roles.empty()) {
@@ -87,7 +88,7 @@ absl::Status UpdateOne(SqliteDatabase& database, absl::string_view sql, const Va
 
 absl::Status SqliteUserStore::Create(const core::User& user) {
   static const std::string sql =
-      absl::StrCat("INSERT INTO users (", kUserColumns, ") VALUES (?,?,?,?,?,?,?,?,?)");
+      absl::StrCat("INSERT INTO users (", kUserColumns, ") VALUES (?,?,?,?,?,?,?,?,?,?)");
   absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
     absl::StatusOr<Statement> insert = db.Prepare(sql);
     if (!insert.ok()) {
@@ -102,7 +103,8 @@ absl::Status SqliteUserStore::Create(const core::User& user) {
         .Bind(6, user.full_name)
         .Bind(7, user.password_hash)
         .Bind(8, absl::StrJoin(user.roles, ","))
-        .Bind(9, ToMicros(user.created_at));
+        .Bind(9, ToMicros(user.created_at))
+        .Bind(10, int64_t{user.disabled ? 1 : 0});
     return (*insert)->Run();
   });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
@@ -141,13 +143,14 @@ absl::StatusOr<core::User> SqliteUserStore::FindBy(absl::string_view sql, absl::
 }
 
 absl::StatusOr<core::User> SqliteUserStore::FindByUsernameKey(absl::string_view username_key) {
-  static const std::string sql =
-      absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE username_key = ?");
+  static const std::string sql = absl::StrCat(
+      "SELECT ", kUserColumns, " FROM users WHERE username_key = ? AND deleted_at_us IS NULL");
   return FindBy(sql, username_key);
 }
 
 absl::StatusOr<core::User> SqliteUserStore::FindById(absl::string_view id) {
-  static const std::string sql = absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE id = ?");
+  static const std::string sql =
+      absl::StrCat("SELECT ", kUserColumns, " FROM users WHERE id = ? AND deleted_at_us IS NULL");
   return FindBy(sql, id);
 }
 
@@ -155,6 +158,49 @@ absl::Status SqliteUserStore::UpdatePasswordHash(absl::string_view id,
                                                  absl::string_view password_hash) {
   return UpdateOne(db_, "UPDATE users SET password_hash = ? WHERE id = ? RETURNING id",
                    password_hash, id, "no such user");
+}
+
+absl::StatusOr<std::vector<core::User>> SqliteUserStore::ListUsers(
+    absl::string_view after_username_key, size_t limit) {
+  static const std::string sql =
+      absl::StrCat("SELECT ", kUserColumns,
+                   " FROM users WHERE username_key > ? AND deleted_at_us IS NULL "
+                   "ORDER BY username_key LIMIT ?");
+  std::vector<core::User> out;
+  absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare(sql);
+    if (!select.ok()) {
+      return select.status();
+    }
+    (*select)->Bind(1, after_username_key).Bind(2, static_cast<int64_t>(limit));
+    return (*select)->ForEachRow([&](const SqliteStatement& r) { out.push_back(ReadUser(r)); });
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+absl::Status SqliteUserStore::UpdateRoles(absl::string_view id,
+                                          const std::vector<std::string>& roles) {
+  return UpdateOne(db_,
+                   "UPDATE users SET roles = ? WHERE id = ? AND deleted_at_us IS NULL RETURNING id",
+                   absl::StrJoin(roles, ","), id, "no such user");
+}
+
+absl::Status SqliteUserStore::SetDisabled(absl::string_view id, bool disabled) {
+  return UpdateOne(
+      db_, "UPDATE users SET disabled = ? WHERE id = ? AND deleted_at_us IS NULL RETURNING id",
+      int64_t{disabled ? 1 : 0}, id, "no such user");
+}
+
+absl::Status SqliteUserStore::DeleteUser(absl::string_view id, core::WallTime now) {
+  return UpdateOne(db_,
+                   "UPDATE users SET username = '', username_key = 'deleted:' || id, email = '', "
+                   "email_key = 'deleted:' || id, full_name = '', password_hash = '', roles = '', "
+                   "disabled = 1, deleted_at_us = ? WHERE id = ? AND deleted_at_us IS NULL "
+                   "RETURNING id",
+                   ToMicros(now), id, "no such user");
 }
 
 absl::Status SqliteUserStore::Ping() {
@@ -276,6 +322,48 @@ absl::Status SqliteSessionStore::RevokeSession(absl::string_view id, core::WallT
       db_,
       "UPDATE sessions SET revoked_at_us = coalesce(revoked_at_us, ?) WHERE id = ? RETURNING id",
       ToMicros(now), id, "no such session");
+}
+
+absl::StatusOr<std::vector<core::Session>> SqliteSessionStore::ListUserSessions(
+    absl::string_view user_id, core::WallTime now) {
+  static const std::string sql = absl::StrCat(
+      "SELECT ", kSessionColumns,
+      " FROM sessions WHERE user_id = ? AND revoked_at_us IS NULL AND expires_at_us > ? "
+      "ORDER BY created_at_us DESC, id");
+  std::vector<core::Session> out;
+  absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare(sql);
+    if (!select.ok()) {
+      return select.status();
+    }
+    (*select)->Bind(1, user_id).Bind(2, ToMicros(now));
+    return (*select)->ForEachRow([&](const SqliteStatement& r) { out.push_back(ReadSession(r)); });
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<core::Session>> SqliteSessionStore::RevokeUserSessions(
+    absl::string_view user_id, core::WallTime now) {
+  static const std::string sql = absl::StrCat(
+      "UPDATE sessions SET revoked_at_us = ?1 WHERE user_id = ?2 AND revoked_at_us IS NULL AND "
+      "expires_at_us > ?1 RETURNING ",
+      kSessionColumns);
+  std::vector<core::Session> out;
+  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> update = db.Prepare(sql);
+    if (!update.ok()) {
+      return update.status();
+    }
+    (*update)->Bind(1, ToMicros(now)).Bind(2, user_id);
+    return (*update)->ForEachRow([&](const SqliteStatement& r) { out.push_back(ReadSession(r)); });
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return out;
 }
 
 absl::Status SqliteSessionStore::RevokeAccessToken(const core::Revocation& revocation) {
