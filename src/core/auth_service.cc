@@ -340,6 +340,10 @@ absl::StatusOr<TokenPair> AuthService::RefreshInternal(absl::string_view refresh
     }
     return FromStore(user.status());
   }
+  if (user->disabled) {
+    // Disabling revokes sessions; this covers a rotation that raced the disable.
+    return InvalidToken();
+  }
   Audit("refresh", user->id, user->username, rotated->session.id);
   return IssueTokens(*user, rotated->session, std::move(next));
 }

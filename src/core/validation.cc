@@ -56,6 +56,36 @@ bool HasControlCharacter(absl::string_view value) {
 
 std::string CaseFoldKey(absl::string_view value) { return absl::AsciiStrToLower(value); }
 
+absl::Status ValidatePassword(absl::string_view field, absl::string_view password) {
+  if (password.empty()) {
+    return Invalid(field, "is required");
+  }
+  if (password.size() < kMinPasswordLength) {
+    return Invalid(field, "must be at least 8 bytes");
+  }
+  if (password.size() > kMaxPasswordLength) {
+    return Invalid(field, "must be at most 1024 bytes");
+  }
+  if (HasControlCharacter(password)) {
+    return Invalid(field, "must not contain NUL or control characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRoleName(absl::string_view role) {
+  if (role.empty() || role.size() > 64) {
+    return absl::InvalidArgumentError("roles: each role must be 1 to 64 characters");
+  }
+  for (char c : role) {
+    if (!(absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '-' || c == ':' ||
+          c == '.')) {
+      return absl::InvalidArgumentError(
+          "roles: a role may hold only a-z, 0-9, '_', '-', ':' and '.'");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateRegistration(const RegistrationRequest& request) {
   const std::string& username = request.username;
   if (username.empty()) {
@@ -92,18 +122,8 @@ absl::Status ValidateRegistration(const RegistrationRequest& request) {
     return Invalid("email", "is not a valid address");
   }
 
-  const std::string& password = request.password;
-  if (password.empty()) {
-    return Invalid("password", "is required");
-  }
-  if (password.size() < kMinPasswordLength) {
-    return Invalid("password", "must be at least 8 bytes");
-  }
-  if (password.size() > kMaxPasswordLength) {
-    return Invalid("password", "must be at most 1024 bytes");
-  }
-  if (HasControlCharacter(password)) {
-    return Invalid("password", "must not contain NUL or control characters");
+  if (absl::Status password = ValidatePassword("password", request.password); !password.ok()) {
+    return password;
   }
 
   if (request.full_name.size() > kMaxFullNameLength) {

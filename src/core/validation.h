@@ -21,6 +21,12 @@ inline constexpr size_t kMaxFullNameLength = 256;
 // up to 256 bytes; no NUL or control characters anywhere.
 absl::Status ValidateRegistration(const RegistrationRequest& request);
 
+// Returns OK, or kInvalidArgument naming `field`: 8..1024 bytes, no NUL or control characters.
+absl::Status ValidatePassword(absl::string_view field, absl::string_view password);
+
+// Returns OK, or kInvalidArgument: 1..64 of [a-z0-9_:.-].
+absl::Status ValidateRoleName(absl::string_view role);
+
 // Returns the lower-cased (ASCII) form used for uniqueness of usernames and emails.
 std::string CaseFoldKey(absl::string_view value);
 
