@@ -1,7 +1,11 @@
 #include "app/warden_server.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/server_builder.h>
 #include <prometheus/gauge.h>
 #include <prometheus/text_serializer.h>
@@ -27,7 +31,6 @@ namespace warden::app {
 namespace {
 
 constexpr char kAuthServiceName[] = "auth.AuthService";
-constexpr int kMaxReceiveMessageBytes = 64 * 1024;
 constexpr auto kProbeInterval = std::chrono::seconds(5);
 
 // Reads the dev master key under the data dir, creating it (0600) on first use.
@@ -96,6 +99,64 @@ void ProtobufLogToDebug(google::protobuf::LogLevel level, const char* filename, 
   spdlog::debug("protobuf {}:{}: {}", filename, line, message);
 }
 
+// Linking grpc++_reflection registers its plugin for every ServerBuilder in the process. This
+// option takes it out of one builder: the health-only listener, or --reflection=false.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    std::erase_if(*plugins, [](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+      return plugin->name() == "proto_server_reflection";
+    });
+  }
+};
+
+// TLS 1.2+ (gRPC's minimum) from certificate files that are watched and reloaded; with a client
+// CA, client certificates are asked for and verified.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentialsFor(const config::ServerConfig& config) {
+  if (config.tls_cert_file.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  const unsigned int refresh = static_cast<unsigned int>(config.tls_reload.count());
+  auto provider =
+      config.tls_client_ca_file.empty()
+          ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                config.tls_key_file, config.tls_cert_file, refresh)
+          : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+                config.tls_key_file, config.tls_cert_file, config.tls_client_ca_file, refresh);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (config.tls_client_ca_file.empty()) {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    options.watch_root_certs();
+    options.set_cert_request_type(config.tls_require_client_cert
+                                      ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                      : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
+// Transport limits: message and header sizes, streams per connection, keepalive enforcement and
+// connection age (so load balancers get to rebalance).
+void ApplyLimits(const config::ServerConfig& config, grpc::ServerBuilder& builder) {
+  auto ms = [](std::chrono::seconds s) {
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(s).count());
+  };
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE,
+                             static_cast<int>(config.max_metadata_bytes));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             static_cast<int>(config.max_concurrent_streams));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             ms(config.keepalive_min_ping));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, ms(config.max_connection_age));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                             ms(config.max_connection_age_grace));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, ms(config.max_connection_idle));
+}
+
 }  // namespace
 
 WardenServer::WardenServer(const config::ServerConfig& config) : config_(config) {}
@@ -137,6 +198,9 @@ absl::Status WardenServer::Build() {
   audit_writer_ = std::make_unique<observability::AuditWriter>(
       *audit_store_, observability::AuditWriter::Options{});
   audit_writer_->Start();
+  if (absl::Status master = ResolveMasterKey(); !master.ok()) {
+    return master;
+  }
   if (absl::Status keys = BuildKeyRing(); !keys.ok()) {
     return keys;
   }
@@ -154,6 +218,7 @@ absl::Status WardenServer::Build() {
     users = metered_users_.get();
     sessions = metered_sessions_.get();
   }
+  throttle_ = std::make_unique<core::InMemoryLoginThrottle>(clock_, config_.login_protection);
   absl::StatusOr<std::unique_ptr<core::AuthService>> auth =
       core::AuthService::Create(core::AuthService::Ports{.users = *users,
                                                          .sessions = *sessions,
@@ -164,7 +229,8 @@ absl::Status WardenServer::Build() {
                                                          .revocations = revocations_,
                                                          .clock = clock_,
                                                          .events = auth_metrics_.get(),
-                                                         .audit = audit_writer_.get()},
+                                                         .audit = audit_writer_.get(),
+                                                         .throttle = throttle_.get()},
                                 config_.auth);
   if (!auth.ok()) {
     return auth.status();
@@ -178,29 +244,40 @@ absl::Status WardenServer::Build() {
       .name = "hash", .threads = config_.hash_threads, .max_queue = config_.hash_queue});
   io_pool_ = std::make_unique<WorkerPool>(WorkerPool::Options{
       .name = "io", .threads = config_.io_threads, .max_queue = config_.io_queue});
+  if (absl::Status admin = BuildAdministration(*users, *sessions); !admin.ok()) {
+    return admin;
+  }
   // The observing interceptor (access log / spans) is installed when either is on; it removes
   // the principal trailer, so only then may handlers add it.
   const bool observed = config_.access_log != "off" || !config_.otlp_endpoint.empty();
-  auth_service_ =
-      std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_, observed);
+  auth_service_ = std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_,
+                                                            admission_.get(), observed);
 
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(config_.listen, ServerCredentialsFor(config_), &port_);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // keeps the library linked
+  if (!config_.reflection) {
+    builder.SetOption(std::make_unique<WithoutReflection>());
+  }
   builder.RegisterService(auth_service_.get());
+  health_.SetAdmission(admission_.get());
   builder.RegisterService(&health_);
   key_service_ = std::make_unique<server::KeyGrpcService>([this] { return key_ring_->JwksJson(); },
-                                                          config_.jwks_max_age);
+                                                          config_.jwks_max_age, admission_.get());
   builder.RegisterService(key_service_.get());
-  revocation_service_ = std::make_unique<server::RevocationGrpcService>(revocations_);
+  revocation_service_ =
+      std::make_unique<server::RevocationGrpcService>(revocations_, admission_.get());
   builder.RegisterService(revocation_service_.get());
-  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  builder.RegisterService(admin_service_.get());
+  builder.RegisterService(account_service_.get());
+  ApplyLimits(config_, builder);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   if (config_.metrics) {
     grpc_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*registry_);
     for (const char* service :
          {kAuthServiceName, "warden.v1.KeyService", "warden.v1.RevocationService",
-          "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}) {
+          "warden.v1.AdminService", "warden.v1.AccountService", "grpc.health.v1.Health",
+          "grpc.reflection.v1alpha.ServerReflection"}) {
       grpc_metrics_->RegisterService(service);
     }
     interceptors.push_back(
@@ -239,6 +316,12 @@ absl::Status WardenServer::Build() {
   if (absl::Status http = StartHttp(); !http.ok()) {
     return http;
   }
+  if (absl::Status health = StartHealthListener(); !health.ok()) {
+    return health;
+  }
+  if (health_server_ != nullptr) {
+    health_.MirrorTo(&plain_health_);
+  }
   health_.SetServing("", true);
   health_.SetServing(kAuthServiceName, true);
   prober_ = std::make_unique<server::HealthProber>(
@@ -255,6 +338,90 @@ absl::Status WardenServer::Build() {
       server::HealthProber::Options{.interval = kProbeInterval,
                                     .services = {"", kAuthServiceName}});
   prober_->Start();
+  return absl::OkStatus();
+}
+
+absl::Status WardenServer::ResolveMasterKey() {
+  if (!config_.master_key.empty()) {
+    absl::StatusOr<crypto::MasterKey> key = crypto::MasterKey::FromBase64(config_.master_key);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("master key: ", key.status().message()));
+    }
+    master_key_ = *std::move(key);
+  } else if (config_.dev) {
+    absl::StatusOr<crypto::MasterKey> key = DevMasterKey(config_.data_dir);
+    if (!key.ok()) {
+      return key.status();
+    }
+    master_key_ = *std::move(key);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WardenServer::BuildAdministration(core::UserStore& users,
+                                               core::SessionStore& sessions) {
+  std::vector<server::Cidr> proxies;
+  for (const std::string& text : config_.trusted_proxies) {
+    absl::StatusOr<server::Cidr> cidr = server::ParseCidr(text);
+    if (!cidr.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("trusted_proxies: ", cidr.status().message()));
+    }
+    proxies.push_back(*cidr);
+  }
+  admission_ = std::make_unique<server::Admission>(
+      config_.policy, *auth_, clock_, auth_metrics_.get(),
+      server::Admission::Options{.trusted_proxies = std::move(proxies)});
+  admin_ = std::make_unique<core::AdminService>(
+      core::AdminService::Ports{.users = users,
+                                .sessions = sessions,
+                                .hasher = *hasher_,
+                                .revocations = revocations_,
+                                .clock = clock_,
+                                .audit = audit_writer_.get()},
+      core::AdminService::Options{.revocation_ttl = config_.auth.access_ttl + config_.auth.leeway});
+  if (master_key_.has_value()) {
+    api_key_store_ = std::make_unique<storage::SqliteApiKeyStore>(*database_);
+    api_key_hasher_ =
+        std::make_unique<crypto::HmacSha256TokenHasher>(master_key_->DeriveSubkey(1, "apikeys"));
+    api_keys_ = std::make_unique<core::ApiKeyService>(
+        core::ApiKeyService::Ports{
+            .store = *api_key_store_,
+            .keyed_hasher = *api_key_hasher_,
+            .random = random_,
+            .clock = clock_,
+            .audit = audit_writer_.get(),
+            .defer = [this](std::function<void()> job) { return io_pool_->TrySubmit(job); }},
+        core::ApiKeyService::Options{});
+    admission_->SetApiKeyResolver(
+        [this](absl::string_view key) { return api_keys_->Authenticate(key); });
+  } else {
+    spdlog::warn("API keys are off: they need a master key (--master-key-file)");
+  }
+  admin_service_ = std::make_unique<server::AdminGrpcService>(
+      server::AdminGrpcService::Deps{.admin = *admin_,
+                                     .api_keys = api_keys_.get(),
+                                     .audit = *audit_store_,
+                                     .io_pool = *io_pool_,
+                                     .hash_pool = *hash_pool_,
+                                     .admission = admission_.get()});
+  account_service_ =
+      std::make_unique<server::AccountGrpcService>(*admin_, *hash_pool_, admission_.get());
+  return absl::OkStatus();
+}
+
+absl::Status WardenServer::StartHealthListener() {
+  if (config_.health_listen.empty()) {
+    return absl::OkStatus();
+  }
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.health_listen, grpc::InsecureServerCredentials(), &health_port_);
+  builder.RegisterService(&plain_health_);
+  builder.SetOption(std::make_unique<WithoutReflection>());
+  builder.SetMaxReceiveMessageSize(4096);
+  health_server_ = builder.BuildAndStart();
+  if (health_server_ == nullptr || health_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.health_listen));
+  }
   return absl::OkStatus();
 }
 
@@ -289,13 +456,10 @@ absl::Status WardenServer::BuildKeyRing() {
             .count());
     return absl::OkStatus();
   }
-  absl::StatusOr<crypto::MasterKey> master =
-      config_.master_key.empty() ? DevMasterKey(config_.data_dir)
-                                 : crypto::MasterKey::FromBase64(config_.master_key);
-  if (!master.ok()) {
-    return master.status();
+  if (!master_key_.has_value()) {
+    return absl::InvalidArgumentError("the managed key ring needs a master key");
   }
-  key_ring_ = std::make_unique<crypto::KeyRing>(*std::move(master));
+  key_ring_ = std::make_unique<crypto::KeyRing>(*master_key_);
   key_rotation_ = std::make_unique<core::KeyRotation>(
       core::KeyRotation::Ports{
           .store = *signing_keys_, .factory = *key_ring_, .installer = *key_ring_, .clock = clock_},
@@ -422,6 +586,9 @@ void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
       http_->Stop();
     }
     server_->Shutdown(deadline);
+    if (health_server_ != nullptr) {
+      health_server_->Shutdown(deadline);
+    }
     hash_pool_->Stop();
     io_pool_->Stop();
     audit_writer_->Stop();  // after the last call that could record an event
@@ -461,11 +628,22 @@ int RunServer(const config::ServerConfig& config) {
                  config.http_listen.substr(0, config.http_listen.rfind(':')),
                  (*server)->http_port(), (*server)->public_url());
   }
+  if ((*server)->health_port() != 0) {
+    spdlog::info("health listening on {}:{} (plaintext, grpc.health.v1 only)",
+                 config.health_listen.substr(0, config.health_listen.rfind(':')),
+                 (*server)->health_port());
+  }
   // Last: tools wait for this line.
   spdlog::info(
-      "listening on {}:{} (gRPC: auth.AuthService, warden.v1.KeyService, "
-      "warden.v1.RevocationService, grpc.health.v1.Health, reflection)",
-      host, (*server)->port());
+      "listening on {}:{} ({}; gRPC: auth.AuthService, warden.v1.AdminService, "
+      "warden.v1.AccountService, warden.v1.KeyService, warden.v1.RevocationService, "
+      "grpc.health.v1.Health{})",
+      host, (*server)->port(),
+      config.tls_cert_file.empty()        ? "plaintext"
+      : config.tls_client_ca_file.empty() ? "TLS"
+      : config.tls_require_client_cert    ? "mutual TLS, client certificate required"
+                                          : "TLS, client certificate optional",
+      config.reflection ? ", reflection" : "");
   if (config.dev) {
     spdlog::warn("dev mode is on: keys under {} were made for development", config.data_dir);
   }

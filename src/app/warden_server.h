@@ -14,17 +14,23 @@
 #include "common/clock.h"
 #include "common/worker_pool.h"
 #include "config/server_config.h"
+#include "core/admin_service.h"
+#include "core/api_key_service.h"
 #include "core/auth_service.h"
 #include "core/key_rotation.h"
+#include "core/login_throttle.h"
 #include "core/revocation_list.h"
 #include "crypto/argon2id_hasher.h"
 #include "crypto/key_ring.h"
+#include "crypto/master_key.h"
 #include "crypto/sodium_primitives.h"
 #include "observability/audit_writer.h"
 #include "observability/auth_metrics.h"
 #include "observability/grpc_metrics.h"
 #include "observability/span_exporter.h"
 #include "observability/store_metrics.h"
+#include "server/admin_grpc_service.h"
+#include "server/admission.h"
 #include "server/auth_grpc_service.h"
 #include "server/health_prober.h"
 #include "server/health_service.h"
@@ -48,6 +54,11 @@ class WardenServer {
 
   // The port actually bound (useful with port 0).
   int port() const { return port_; }
+  // The plaintext health listener's port (0 when it is off).
+  int health_port() const { return health_port_; }
+  core::AdminService& admin() { return *admin_; }
+  // nullptr when API keys are unavailable (no master key outside --dev).
+  core::ApiKeyService* api_keys() { return api_keys_.get(); }
   server::HealthService& health() { return health_; }
   core::AuthService& auth() { return *auth_; }
   crypto::KeyRing& key_ring() { return *key_ring_; }
@@ -76,6 +87,9 @@ class WardenServer {
   absl::Status BuildKeyRing();
   void TickKeyRotation();
   absl::Status StartHttp();
+  absl::Status ResolveMasterKey();
+  absl::Status BuildAdministration(core::UserStore& users, core::SessionStore& sessions);
+  absl::Status StartHealthListener();
   std::string DiscoveryDocument() const;
 
   const config::ServerConfig config_;
@@ -109,8 +123,20 @@ class WardenServer {
   std::unique_ptr<server::KeyGrpcService> key_service_;
   std::unique_ptr<server::RevocationGrpcService> revocation_service_;
   server::HealthService health_;
+  std::optional<crypto::MasterKey> master_key_;
+  std::unique_ptr<core::InMemoryLoginThrottle> throttle_;
+  std::unique_ptr<server::Admission> admission_;
+  std::unique_ptr<storage::SqliteApiKeyStore> api_key_store_;
+  std::unique_ptr<crypto::HmacSha256TokenHasher> api_key_hasher_;
+  std::unique_ptr<core::ApiKeyService> api_keys_;
+  std::unique_ptr<core::AdminService> admin_;
+  std::unique_ptr<server::AdminGrpcService> admin_service_;
+  std::unique_ptr<server::AccountGrpcService> account_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  server::HealthService plain_health_;  // the health-only plaintext listener's instance
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = 0;
 
   std::unique_ptr<server::HealthProber> prober_;
   std::once_flag shutdown_once_;

@@ -5,11 +5,13 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 #include "warden/config/v1/server_config.pb.h"
 
@@ -138,6 +140,72 @@ const std::vector<Setting>& Settings() {
          p.set_metrics(b);
          return std::nullopt;
        }},
+      {"policy-file", "WARDEN_POLICY_FILE",
+       "JSON access policy applied over the built-in one (see docs/policy.md)", false,
+       WARDEN_STRING(set_policy_file)},
+      {"trusted-proxies", "WARDEN_TRUSTED_PROXIES",
+       "comma-separated CIDRs whose x-forwarded-for is believed (none)", false,
+       WARDEN_STRING(set_trusted_proxies)},
+      {"reflection", "WARDEN_REFLECTION", "serve gRPC server reflection (true)", true,
+       [](Proto& p, const std::string& v) -> std::optional<std::string> {
+         bool b = true;
+         if (auto e = ParseBool(v, b)) {
+           return e;
+         }
+         p.set_reflection(b);
+         return std::nullopt;
+       }},
+      {"tls-cert", "WARDEN_TLS_CERT", "PEM certificate chain: serve gRPC over TLS 1.2+", false,
+       WARDEN_STRING(mutable_tls()->set_cert_file)},
+      {"tls-key", "WARDEN_TLS_KEY", "PEM private key of --tls-cert", false,
+       WARDEN_STRING(mutable_tls()->set_key_file)},
+      {"tls-client-ca", "WARDEN_TLS_CLIENT_CA",
+       "PEM CA bundle: verify client certificates (mutual TLS)", false,
+       WARDEN_STRING(mutable_tls()->set_client_ca_file)},
+      {"tls-client-auth", "WARDEN_TLS_CLIENT_AUTH",
+       "with --tls-client-ca: require (default) or optional", false,
+       WARDEN_STRING(mutable_tls()->set_client_auth)},
+      {"tls-reload-seconds", "WARDEN_TLS_RELOAD_SECONDS",
+       "how often certificate files are checked for changes (10)", false,
+       WARDEN_UINT(mutable_tls()->set_reload_seconds)},
+      {"health-listen", "WARDEN_HEALTH_LISTEN",
+       "plaintext HOST:PORT serving only grpc.health.v1, for probes (off)", false,
+       WARDEN_STRING(set_health_listen)},
+      {"max-message-bytes", "WARDEN_MAX_MESSAGE_BYTES", "largest request accepted (65536)", false,
+       WARDEN_UINT(mutable_limits()->set_max_message_bytes)},
+      {"max-metadata-bytes", "WARDEN_MAX_METADATA_BYTES", "largest header list accepted (16384)",
+       false, WARDEN_UINT(mutable_limits()->set_max_metadata_bytes)},
+      {"max-concurrent-streams", "WARDEN_MAX_CONCURRENT_STREAMS",
+       "concurrent calls per connection (256)", false,
+       WARDEN_UINT(mutable_limits()->set_max_concurrent_streams)},
+      {"keepalive-min-ping-seconds", "WARDEN_KEEPALIVE_MIN_PING_SECONDS",
+       "client pings closer together than this are strikes; too many close the connection (60)",
+       false, WARDEN_UINT(mutable_limits()->set_keepalive_min_ping_seconds)},
+      {"max-connection-age-seconds", "WARDEN_MAX_CONNECTION_AGE_SECONDS",
+       "connections older than this are told to go away, so load balancers rebalance (1800)", false,
+       WARDEN_UINT(mutable_limits()->set_max_connection_age_seconds)},
+      {"max-connection-age-grace-seconds", "WARDEN_MAX_CONNECTION_AGE_GRACE_SECONDS",
+       "time given to calls on an aged-out connection (30)", false,
+       WARDEN_UINT(mutable_limits()->set_max_connection_age_grace_seconds)},
+      {"max-connection-idle-seconds", "WARDEN_MAX_CONNECTION_IDLE_SECONDS",
+       "idle connections are closed after this (600)", false,
+       WARDEN_UINT(mutable_limits()->set_max_connection_idle_seconds)},
+      {"lockout-after", "WARDEN_LOCKOUT_AFTER",
+       "failed logins that lock an account for --lockout-seconds (10)", false,
+       WARDEN_UINT(mutable_login_protection()->set_lockout_after)},
+      {"lockout-seconds", "WARDEN_LOCKOUT_SECONDS", "account lockout duration (900)", false,
+       WARDEN_UINT(mutable_login_protection()->set_lockout_seconds)},
+      {"login-free-failures", "WARDEN_LOGIN_FREE_FAILURES",
+       "failed logins per account before progressive delays (3)", false,
+       WARDEN_UINT(mutable_login_protection()->set_free_failures)},
+      {"login-hourly-cap", "WARDEN_LOGIN_HOURLY_CAP",
+       "failed password checks per account per hour, at most (100)", false,
+       WARDEN_UINT(mutable_login_protection()->set_hourly_cap)},
+      {"peer-lockout-after", "WARDEN_PEER_LOCKOUT_AFTER",
+       "failed logins from one client address that lock the address out (50)", false,
+       WARDEN_UINT(mutable_login_protection()->set_peer_lockout_after)},
+      {"peer-lockout-seconds", "WARDEN_PEER_LOCKOUT_SECONDS", "address lockout duration (900)",
+       false, WARDEN_UINT(mutable_login_protection()->set_peer_lockout_seconds)},
       {"sqlite-path", "WARDEN_SQLITE_PATH", "SQLite database file (<data-dir>/warden.db)", false,
        WARDEN_STRING(mutable_storage()->set_sqlite_path)},
       {"hash-threads", "WARDEN_HASH_THREADS", "password hashing threads (one per core)", false,
@@ -179,6 +247,174 @@ std::string TrimTrailingNewlines(std::string value) {
     value.pop_back();
   }
   return value;
+}
+
+// Reads the policy file (PolicyConfig JSON) into `policy`, over the built-in rules.
+void ApplyPolicyFile(const std::string& path, core::Policy& policy,
+                     std::vector<std::string>& problems) {
+  std::optional<std::string> text = ReadFile(path);
+  if (!text.has_value()) {
+    problems.push_back(absl::StrCat("policy file ", path, ": cannot be read"));
+    return;
+  }
+  ::warden::config::v1::PolicyConfig file;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  if (auto parsed = google::protobuf::util::JsonStringToMessage(*text, &file, options);
+      !parsed.ok()) {
+    problems.push_back(absl::StrCat("policy file ", path, ": ", std::string(parsed.message())));
+    return;
+  }
+  auto limit = [&](const ::warden::config::v1::RateLimitConfig& in, const std::string& where,
+                   core::RateLimit& out) {
+    if (in.per_second() < 0 || in.burst() < 0) {
+      problems.push_back(absl::StrCat("policy file: ", where, ": rates must not be negative"));
+      return;
+    }
+    out = core::RateLimit{.per_second = in.per_second(),
+                          .burst = in.burst() > 0 ? in.burst() : std::max(1.0, in.per_second())};
+  };
+  for (const auto& [method, rule_in] : file.methods()) {
+    if (!absl::StartsWith(method, "/") || method.find('/', 1) == std::string::npos) {
+      problems.push_back(absl::StrCat("policy file: method '", method,
+                                      "' is not /package.Service/Method or /package.Service/*"));
+      continue;
+    }
+    core::MethodRule rule;
+    if (rule_in.access() == "public") {
+      rule.access = core::MethodRule::Access::kPublic;
+    } else if (rule_in.access() == "authenticated") {
+      rule.access = core::MethodRule::Access::kAuthenticated;
+    } else if (rule_in.access() == "restricted" || rule_in.access().empty()) {
+      rule.access = core::MethodRule::Access::kRestricted;
+    } else {
+      problems.push_back(absl::StrCat("policy file: ", method, ": access '", rule_in.access(),
+                                      "' is not public, authenticated or restricted"));
+      continue;
+    }
+    rule.roles.assign(rule_in.roles().begin(), rule_in.roles().end());
+    rule.permissions.assign(rule_in.permissions().begin(), rule_in.permissions().end());
+    limit(rule_in.per_peer(), method, rule.per_peer);
+    limit(rule_in.per_principal(), method, rule.per_principal);
+    limit(rule_in.per_method(), method, rule.per_method);
+    policy.SetRule(method, std::move(rule));
+  }
+  for (const auto& [role, grants] : file.roles()) {
+    policy.SetRolePermissions(role, {grants.permissions().begin(), grants.permissions().end()});
+  }
+  for (const auto& [identity, roles] : file.certificates()) {
+    policy.SetCertificateRoles(identity, {roles.roles().begin(), roles.roles().end()});
+  }
+}
+
+void ApplyAdmission(const Proto& merged, ServerConfig& config, std::vector<std::string>& problems) {
+  if (merged.has_policy_file() && !merged.policy_file().empty()) {
+    config.policy_file = merged.policy_file();
+    ApplyPolicyFile(config.policy_file, config.policy, problems);
+  }
+  if (merged.has_trusted_proxies()) {
+    for (absl::string_view cidr :
+         absl::StrSplit(merged.trusted_proxies(), ',', absl::SkipWhitespace())) {
+      config.trusted_proxies.push_back(std::string(absl::StripAsciiWhitespace(cidr)));
+    }
+  }
+  config.reflection = !merged.has_reflection() || merged.reflection();
+  const auto& login = merged.login_protection();
+  auto& protection = config.login_protection;
+  if (login.has_free_failures()) {
+    protection.free_failures = static_cast<int>(login.free_failures());
+  }
+  if (login.has_lockout_after()) {
+    protection.lockout_after = static_cast<int>(login.lockout_after());
+  }
+  if (login.has_lockout_seconds()) {
+    protection.lockout = std::chrono::seconds(login.lockout_seconds());
+  }
+  if (login.has_hourly_cap()) {
+    protection.hourly_cap = static_cast<int>(login.hourly_cap());
+  }
+  if (login.has_peer_lockout_after()) {
+    protection.peer_failures = static_cast<int>(login.peer_lockout_after());
+  }
+  if (login.has_peer_lockout_seconds()) {
+    protection.peer_lockout = std::chrono::seconds(login.peer_lockout_seconds());
+  }
+  if (protection.hourly_cap == 0 || protection.hourly_cap > 100) {
+    problems.push_back(
+        "login_protection.hourly_cap: must be 1..100 (ASVS 2.2.1: at most 100 failures an hour)");
+  }
+  if (protection.lockout_after > 0 && protection.lockout.count() == 0) {
+    problems.push_back("login_protection.lockout_seconds: must be > 0");
+  }
+}
+
+void ApplyTransport(const Proto& merged, ServerConfig& config, std::vector<std::string>& problems) {
+  const auto& tls = merged.tls();
+  config.tls_cert_file = tls.cert_file();
+  config.tls_key_file = tls.key_file();
+  config.tls_client_ca_file = tls.client_ca_file();
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    problems.push_back("tls: --tls-cert and --tls-key go together");
+  }
+  if (!config.tls_client_ca_file.empty() && config.tls_cert_file.empty()) {
+    problems.push_back("tls: --tls-client-ca needs --tls-cert and --tls-key");
+  }
+  for (const std::string* file :
+       {&config.tls_cert_file, &config.tls_key_file, &config.tls_client_ca_file}) {
+    if (!file->empty() && !ReadFile(*file).has_value()) {
+      problems.push_back(absl::StrCat("tls: cannot read ", *file));
+    }
+  }
+  if (tls.has_client_auth()) {
+    if (tls.client_auth() == "require") {
+      config.tls_require_client_cert = true;
+    } else if (tls.client_auth() == "optional") {
+      config.tls_require_client_cert = false;
+    } else {
+      problems.push_back(
+          absl::StrCat("tls.client_auth: '", tls.client_auth(), "' is not require or optional"));
+    }
+  }
+  if (tls.has_reload_seconds()) {
+    config.tls_reload = std::chrono::seconds(tls.reload_seconds());
+    if (tls.reload_seconds() == 0) {
+      problems.push_back("tls.reload_seconds: must be > 0");
+    }
+  }
+  config.health_listen = merged.has_health_listen() ? merged.health_listen() : "";
+  if (!config.health_listen.empty() && !ValidListen(config.health_listen)) {
+    problems.push_back(
+        absl::StrCat("health_listen: '", config.health_listen, "' is not HOST:PORT"));
+  }
+  const auto& limits = merged.limits();
+  if (limits.has_max_message_bytes()) {
+    config.max_message_bytes = limits.max_message_bytes();
+  }
+  if (limits.has_max_metadata_bytes()) {
+    config.max_metadata_bytes = limits.max_metadata_bytes();
+  }
+  if (limits.has_max_concurrent_streams()) {
+    config.max_concurrent_streams = limits.max_concurrent_streams();
+  }
+  if (limits.has_keepalive_min_ping_seconds()) {
+    config.keepalive_min_ping = std::chrono::seconds(limits.keepalive_min_ping_seconds());
+  }
+  if (limits.has_max_connection_age_seconds()) {
+    config.max_connection_age = std::chrono::seconds(limits.max_connection_age_seconds());
+  }
+  if (limits.has_max_connection_age_grace_seconds()) {
+    config.max_connection_age_grace =
+        std::chrono::seconds(limits.max_connection_age_grace_seconds());
+  }
+  if (limits.has_max_connection_idle_seconds()) {
+    config.max_connection_idle = std::chrono::seconds(limits.max_connection_idle_seconds());
+  }
+  if (config.max_message_bytes < 1024 || config.max_metadata_bytes < 1024 ||
+      config.max_concurrent_streams == 0) {
+    problems.push_back(
+        "limits: max_message_bytes and max_metadata_bytes must be >= 1024, "
+        "max_concurrent_streams > 0");
+  }
 }
 
 }  // namespace
@@ -488,6 +724,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
       config.io_queue == 0) {
     problems.push_back("workers: thread and queue sizes must be > 0");
   }
+
+  ApplyAdmission(merged, config, problems);
+  ApplyTransport(merged, config, problems);
 
   if (!problems.empty()) {
     return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));

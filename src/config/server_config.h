@@ -8,6 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "core/auth_service.h"
+#include "core/login_throttle.h"
+#include "core/policy.h"
 
 namespace warden::config {
 
@@ -43,6 +45,29 @@ struct ServerConfig {
   size_t hash_queue = 64;
   size_t io_threads = 4;
   size_t io_queue = 1024;
+  // Admission: the per-method policy (built-in default with the policy file over it) and the
+  // proxies whose x-forwarded-for is believed (CIDR text, checked at startup).
+  core::Policy policy = core::Policy::Default();
+  std::string policy_file;
+  std::vector<std::string> trusted_proxies;
+  bool reflection = true;
+  // TLS on the gRPC port (empty cert: plaintext). Files are watched and reloaded.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  bool tls_require_client_cert = true;  // when a client CA is set
+  std::chrono::seconds tls_reload = std::chrono::seconds(10);
+  std::string health_listen;  // plaintext health-only listener; empty: none
+  // Transport limits.
+  uint32_t max_message_bytes = 64 * 1024;
+  uint32_t max_metadata_bytes = 16 * 1024;
+  uint32_t max_concurrent_streams = 256;
+  std::chrono::seconds keepalive_min_ping = std::chrono::seconds(60);
+  std::chrono::seconds max_connection_age = std::chrono::minutes(30);
+  std::chrono::seconds max_connection_age_grace = std::chrono::seconds(30);
+  std::chrono::seconds max_connection_idle = std::chrono::minutes(10);
+  // Brute-force protection.
+  core::InMemoryLoginThrottle::Options login_protection;
 };
 
 // Where configuration comes from: defaults < file < environment < command-line flags.

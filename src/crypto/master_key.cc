@@ -75,4 +75,15 @@ absl::StatusOr<std::string> MasterKey::Open(absl::string_view sealed,
   return plain;
 }
 
+std::string MasterKey::DeriveSubkey(uint64_t id, absl::string_view purpose) const {
+  char context[crypto_kdf_CONTEXTBYTES] = {};
+  for (size_t i = 0; i < sizeof(context) && i < purpose.size(); ++i) {
+    context[i] = purpose[i];
+  }
+  std::string subkey(crypto_kdf_KEYBYTES, '\0');
+  crypto_kdf_derive_from_key(reinterpret_cast<unsigned char*>(subkey.data()), subkey.size(), id,
+                             context, reinterpret_cast<const unsigned char*>(key_.data()));
+  return subkey;
+}
+
 }  // namespace warden::crypto

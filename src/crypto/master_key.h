@@ -23,6 +23,9 @@ class MasterKey {
   std::string Seal(absl::string_view plaintext, absl::string_view context) const;
   // kInvalidArgument if `sealed` was not made by this key for this context.
   absl::StatusOr<std::string> Open(absl::string_view sealed, absl::string_view context) const;
+  // Derives an independent 32-byte subkey for `purpose` (libsodium crypto_kdf, BLAKE2b), e.g.
+  // the API key hashing key. Same key and purpose give the same subkey on every replica.
+  std::string DeriveSubkey(uint64_t id, absl::string_view purpose) const;
 
  private:
   explicit MasterKey(std::string key) : key_(std::move(key)) {}

@@ -24,4 +24,16 @@ std::string Sha256TokenHasher::Hash(absl::string_view token) const {
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
+std::string HmacSha256TokenHasher::Hash(absl::string_view token) const {
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key_.data()),
+                              key_.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(token.data()),
+                                token.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  return absl::WebSafeBase64Escape(
+      absl::string_view(reinterpret_cast<const char*>(mac), sizeof(mac)));
+}
+
 }  // namespace warden::crypto

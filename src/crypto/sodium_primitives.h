@@ -21,4 +21,15 @@ class Sha256TokenHasher final : public core::TokenHasher {
   std::string Hash(absl::string_view token) const override;
 };
 
+// HMAC-SHA-256 under a secret key, base64url. For high-entropy secrets (API keys): a stolen
+// database alone does not let anyone test guesses. Thread-safe.
+class HmacSha256TokenHasher final : public core::TokenHasher {
+ public:
+  explicit HmacSha256TokenHasher(std::string key) : key_(std::move(key)) {}
+  std::string Hash(absl::string_view token) const override;
+
+ private:
+  const std::string key_;
+};
+
 }  // namespace warden::crypto

@@ -19,11 +19,25 @@ AuthMetrics::AuthMetrics(prometheus::Registry& registry) {
                 .Help("Register calls by result.")
                 .Register(registry),
             "result", {"created", "rejected"}, registrations_);
-  AddAll<4>(prometheus::BuildCounter()
+  AddAll<5>(prometheus::BuildCounter()
                 .Name("warden_login_attempts_total")
-                .Help("Login attempts by result.")
+                .Help("Login attempts by result; throttled: refused by brute-force protection.")
                 .Register(registry),
-            "result", {"success", "invalid_credentials", "invalid_argument", "error"}, logins_);
+            "result", {"success", "invalid_credentials", "invalid_argument", "throttled", "error"},
+            logins_);
+  AddAll<2>(prometheus::BuildCounter()
+                .Name("warden_login_lockouts_total")
+                .Help("Temporary lockouts after repeated failed logins, by what was locked.")
+                .Register(registry),
+            "scope", {"account", "address"}, lockouts_);
+  rate_limited_ = &prometheus::BuildCounter()
+                       .Name("warden_rate_limited_total")
+                       .Help("Calls refused by a rate limit, by method and bucket.")
+                       .Register(registry);
+  denied_ = &prometheus::BuildCounter()
+                 .Name("warden_admission_denied_total")
+                 .Help("Calls refused by admission, by method and reason.")
+                 .Register(registry);
   AddAll<7>(prometheus::BuildCounter()
                 .Name("warden_refresh_total")
                 .Help("RefreshToken calls by result; reuse_detected revoked a whole session.")
@@ -83,6 +97,24 @@ void AuthMetrics::OnTokenIssued(core::TokenKind kind) {
 void AuthMetrics::OnValidation(bool valid) { validations_[valid ? 0 : 1]->Increment(); }
 
 void AuthMetrics::OnLogout() { logouts_->Increment(); }
+
+void AuthMetrics::OnLockout(core::LockoutScope scope) {
+  lockouts_[scope == core::LockoutScope::kAccount ? 0 : 1]->Increment();
+}
+
+void AuthMetrics::OnRateLimited(absl::string_view method, core::RateLimitScope scope) {
+  const char* bucket = scope == core::RateLimitScope::kPeer        ? "address"
+                       : scope == core::RateLimitScope::kPrincipal ? "principal"
+                                                                   : "method";
+  rate_limited_->Add({{"grpc_method", std::string(method)}, {"scope", bucket}}).Increment();
+}
+
+void AuthMetrics::OnDenied(absl::string_view method, bool authenticated) {
+  denied_
+      ->Add({{"grpc_method", std::string(method)},
+             {"reason", authenticated ? "permission_denied" : "unauthenticated"}})
+      .Increment();
+}
 
 void AuthMetrics::OnPasswordHash(std::chrono::nanoseconds took) {
   hash_seconds_->Observe(std::chrono::duration<double>(took).count());

@@ -15,7 +15,9 @@ namespace warden::observability {
 // warden_registrations_total{result}, warden_login_attempts_total{result},
 // warden_tokens_issued_total{kind}, warden_refresh_total{result},
 // warden_token_validations_total{result}, warden_logouts_total,
-// warden_password_hash_seconds, plus gauges set at scrape time
+// warden_password_hash_seconds, warden_login_lockouts_total{scope},
+// warden_rate_limited_total{grpc_method,scope}, warden_admission_denied_total{grpc_method,reason}
+// (methods are Warden's own, a bounded set), plus gauges set at scrape time
 // (warden_worker_queue_depth{pool}, warden_signing_key_age_seconds).
 //
 // Thread-safe (prometheus-cpp metrics are atomic). Keeps a reference to `registry`.
@@ -30,6 +32,9 @@ class AuthMetrics final : public core::AuthEvents {
   void OnValidation(bool valid) override;
   void OnLogout() override;
   void OnPasswordHash(std::chrono::nanoseconds took) override;
+  void OnLockout(core::LockoutScope scope) override;
+  void OnRateLimited(absl::string_view method, core::RateLimitScope scope) override;
+  void OnDenied(absl::string_view method, bool authenticated) override;
 
   prometheus::Gauge& hash_queue_depth() { return *hash_queue_; }
   prometheus::Gauge& io_queue_depth() { return *io_queue_; }
@@ -37,7 +42,10 @@ class AuthMetrics final : public core::AuthEvents {
 
  private:
   std::array<prometheus::Counter*, 2> registrations_{};
-  std::array<prometheus::Counter*, 4> logins_{};
+  std::array<prometheus::Counter*, 5> logins_{};
+  std::array<prometheus::Counter*, 2> lockouts_{};
+  prometheus::Family<prometheus::Counter>* rate_limited_;
+  prometheus::Family<prometheus::Counter>* denied_;
   std::array<prometheus::Counter*, 7> refreshes_{};
   std::array<prometheus::Counter*, 2> issued_{};
   std::array<prometheus::Counter*, 2> validations_{};

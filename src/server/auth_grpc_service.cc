@@ -1,8 +1,5 @@
 #include "server/auth_grpc_service.h"
 
-#include <grpcpp/support/proto_buffer_reader.h>
-#include <grpcpp/support/proto_buffer_writer.h>
-
 #include <memory>
 #include <string>
 
@@ -11,11 +8,10 @@
 #include "observability/access_log.h"
 #include "server/proto_mapping.h"
 #include "server/status_conversion.h"
+#include "server/unary_call.h"
 
 namespace warden::server {
 namespace {
-
-constexpr char kRetryPushbackMs[] = "1000";
 
 // Returns the bearer token of the call, or empty. Refuses ambiguity (more than one header).
 absl::string_view BearerOf(const grpc::CallbackServerContext& context) {
@@ -27,53 +23,23 @@ absl::string_view BearerOf(const grpc::CallbackServerContext& context) {
   return ::warden::BearerToken(absl::string_view(begin->second.data(), begin->second.size()));
 }
 
-// The call's trace id: from a valid W3C traceparent, else the one the observing interceptor
-// made (x-warden-trace-id), else empty.
-std::string TraceIdOf(const grpc::CallbackServerContext& context) {
-  const auto& metadata = context.client_metadata();
-  if (auto it = metadata.find("traceparent"); it != metadata.end()) {
-    std::string id = observability::TraceIdFromTraceparent(
-        absl::string_view(it->second.data(), it->second.size()));
-    if (!id.empty()) {
-      return id;
-    }
-  }
-  if (auto it = metadata.find("x-warden-trace-id");
-      it != metadata.end() && it->second.size() == 32) {
-    return std::string(it->second.data(), it->second.size());
-  }
-  return "";
-}
-
-template <typename Message>
-bool Parse(const grpc::ByteBuffer* bytes, Message& message) {
-  grpc::ByteBuffer copy(*bytes);  // slices are reference-counted: no byte copy
-  return grpc::SerializationTraits<Message>::Deserialize(&copy, &message).ok();
-}
-
-template <typename Message>
-grpc::Status Serialize(const Message& message, grpc::ByteBuffer* bytes) {
-  bool own_buffer = false;
-  return grpc::SerializationTraits<Message>::Serialize(message, bytes, &own_buffer);
-}
-
-grpc::Status Malformed(const std::string& type) {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      "malformed request: not a valid " + type + " message");
-}
-
-// Finishes with `status`, serializing `response` first when the call succeeded.
-template <typename Response>
-void Reply(grpc::ServerUnaryReactor* reactor, const absl::Status& status, const Response& response,
-           grpc::ByteBuffer* bytes) {
-  if (!status.ok()) {
-    reactor->Finish(ToGrpcStatus(status));
-    return;
-  }
-  reactor->Finish(Serialize(response, bytes));
-}
-
 }  // namespace
+
+AuthGrpcService::AuthGrpcService(core::AuthService& auth, WorkerPool& hash_pool,
+                                 WorkerPool& io_pool, Admission* admission, bool annotate_principal)
+    : auth_(auth),
+      hash_pool_(hash_pool),
+      io_pool_(io_pool),
+      admission_(admission),
+      annotate_principal_(annotate_principal) {
+  if (admission_ != nullptr) {
+    register_gate_ = &admission_->GateFor("/auth.AuthService/Register");
+    login_gate_ = &admission_->GateFor("/auth.AuthService/Login", /*needs_client_address=*/true);
+    refresh_gate_ = &admission_->GateFor("/auth.AuthService/RefreshToken");
+    validate_gate_ = &admission_->GateFor("/auth.AuthService/ValidateToken");
+    logout_gate_ = &admission_->GateFor("/auth.AuthService/Logout");
+  }
+}
 
 void AuthGrpcService::Annotate(grpc::CallbackServerContext& context, const std::string& user_id) {
   if (annotate_principal_ && !user_id.empty()) {
@@ -83,42 +49,21 @@ void AuthGrpcService::Annotate(grpc::CallbackServerContext& context, const std::
 
 template <typename Request, typename Response, typename Handler>
 grpc::ServerUnaryReactor* AuthGrpcService::Offload(grpc::CallbackServerContext* context,
-                                                   WorkerPool& pool,
+                                                   const Admission::Gate* gate, WorkerPool& pool,
                                                    const grpc::ByteBuffer* request_bytes,
                                                    grpc::ByteBuffer* response_bytes,
                                                    Handler handle) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto request = std::make_unique<Request>();
-  if (!Parse(request_bytes, *request)) {
-    reactor->Finish(Malformed(Request::descriptor()->full_name()));
-    return reactor;
-  }
-  const bool queued =
-      pool.TrySubmit([context, reactor, response_bytes, handle, trace_id = TraceIdOf(*context),
-                      request = std::shared_ptr<Request>(std::move(request))] {
-        ScopedTraceId trace(trace_id);
-        if (context->IsCancelled()) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
-          return;
-        }
-        Response response;
-        const absl::Status status = handle(*request, response);
-        Reply(reactor, status, response, response_bytes);
-      });
-  if (!queued) {
-    context->AddTrailingMetadata("grpc-retry-pushback-ms", kRetryPushbackMs);
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry later"));
-  }
-  return reactor;
+  return OffloadUnary<Request, Response>(*context, admission_, gate, pool, request_bytes,
+                                         response_bytes, std::move(handle));
 }
 
 grpc::ServerUnaryReactor* AuthGrpcService::Register(grpc::CallbackServerContext* context,
                                                     const grpc::ByteBuffer* request,
                                                     grpc::ByteBuffer* response) {
   return Offload<::auth::RegisterRequest, ::auth::RegisterResponse>(
-      context, hash_pool_, request, response,
-      [this, context](const ::auth::RegisterRequest& in,
-                      ::auth::RegisterResponse& out) -> absl::Status {
+      context, register_gate_, hash_pool_, request, response,
+      [this, context](const ::auth::RegisterRequest& in, ::auth::RegisterResponse& out,
+                      const Admitted&) -> absl::Status {
         absl::StatusOr<core::User> user = auth_.Register(FromRegisterRequest(in));
         if (!user.ok()) {
           return user.status();
@@ -133,9 +78,11 @@ grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* co
                                                  const grpc::ByteBuffer* request,
                                                  grpc::ByteBuffer* response) {
   return Offload<::auth::LoginRequest, ::auth::LoginResponse>(
-      context, hash_pool_, request, response,
-      [this, context](const ::auth::LoginRequest& in, ::auth::LoginResponse& out) -> absl::Status {
-        absl::StatusOr<core::TokenPair> tokens = auth_.Login(in.username(), in.password());
+      context, login_gate_, hash_pool_, request, response,
+      [this, context](const ::auth::LoginRequest& in, ::auth::LoginResponse& out,
+                      const Admitted& caller) -> absl::Status {
+        absl::StatusOr<core::TokenPair> tokens =
+            auth_.Login(in.username(), in.password(), caller.client_address);
         if (!tokens.ok()) {
           return tokens.status();
         }
@@ -149,9 +96,9 @@ grpc::ServerUnaryReactor* AuthGrpcService::RefreshToken(grpc::CallbackServerCont
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Offload<::auth::RefreshTokenRequest, ::auth::RefreshTokenResponse>(
-      context, io_pool_, request, response,
-      [this, context](const ::auth::RefreshTokenRequest& in,
-                      ::auth::RefreshTokenResponse& out) -> absl::Status {
+      context, refresh_gate_, io_pool_, request, response,
+      [this, context](const ::auth::RefreshTokenRequest& in, ::auth::RefreshTokenResponse& out,
+                      const Admitted&) -> absl::Status {
         absl::StatusOr<core::TokenPair> tokens = auth_.RefreshToken(in.refresh_token());
         if (!tokens.ok()) {
           return tokens.status();
@@ -166,6 +113,9 @@ grpc::ServerUnaryReactor* AuthGrpcService::ValidateToken(grpc::CallbackServerCon
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(admission_, validate_gate_, *context, reactor).has_value()) {
+    return reactor;
+  }
   google::protobuf::Empty empty;
   if (!Parse(request, empty)) {
     reactor->Finish(Malformed("google.protobuf.Empty"));
@@ -177,22 +127,21 @@ grpc::ServerUnaryReactor* AuthGrpcService::ValidateToken(grpc::CallbackServerCon
     ToTokenInfo(*claims, info);
     Annotate(*context, claims->subject);
   }
-  Reply(reactor, claims.status(), info, response);
+  Reply(*context, reactor, claims.status(), info, response);
   return reactor;
 }
 
 grpc::ServerUnaryReactor* AuthGrpcService::Logout(grpc::CallbackServerContext* context,
                                                   const grpc::ByteBuffer* request,
                                                   grpc::ByteBuffer* response) {
-  const std::string token(BearerOf(*context));
-  if (token.empty()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(absl::UnauthenticatedError(core::kInvalidToken)));
-    return reactor;
-  }
   return Offload<google::protobuf::Empty, google::protobuf::Empty>(
-      context, io_pool_, request, response,
-      [this, token](const google::protobuf::Empty&, google::protobuf::Empty&) {
+      context, logout_gate_, io_pool_, request, response,
+      [this, token = std::string(BearerOf(*context))](const google::protobuf::Empty&,
+                                                      google::protobuf::Empty&, const Admitted&) {
+        if (token.empty()) {
+          // An API key or certificate has no session to end.
+          return absl::UnauthenticatedError(core::kInvalidToken);
+        }
         return auth_.Logout(token);
       });
 }

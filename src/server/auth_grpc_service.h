@@ -5,6 +5,7 @@
 #include "auth.grpc.pb.h"
 #include "common/worker_pool.h"
 #include "core/auth_service.h"
+#include "server/admission.h"
 
 namespace warden::server {
 
@@ -27,12 +28,9 @@ class AuthGrpcService final : public RawAuthService {
  public:
   // With `annotate_principal`, each call names its principal (user id) in a trailing metadata
   // entry that the observing interceptor reads for the access log and removes before sending.
+  // `admission` may be null (no guard).
   AuthGrpcService(core::AuthService& auth, WorkerPool& hash_pool, WorkerPool& io_pool,
-                  bool annotate_principal = false)
-      : auth_(auth),
-        hash_pool_(hash_pool),
-        io_pool_(io_pool),
-        annotate_principal_(annotate_principal) {}
+                  Admission* admission, bool annotate_principal = false);
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request,
@@ -56,15 +54,23 @@ class AuthGrpcService final : public RawAuthService {
   // Parses the request; on success runs `handle(request, response)` on `pool` and finishes the
   // call with its status and serialized response. INVALID_ARGUMENT for a malformed request,
   // RESOURCE_EXHAUSTED (with grpc-retry-pushback-ms) when the pool is full.
+  // The handler gets the parsed request, the response to fill and the admitted caller.
   template <typename Request, typename Response, typename Handler>
-  grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context, WorkerPool& pool,
+  grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context,
+                                    const Admission::Gate* gate, WorkerPool& pool,
                                     const grpc::ByteBuffer* request_bytes,
                                     grpc::ByteBuffer* response_bytes, Handler handle);
 
   core::AuthService& auth_;
   WorkerPool& hash_pool_;
   WorkerPool& io_pool_;
+  Admission* admission_;
   const bool annotate_principal_;
+  const Admission::Gate* register_gate_ = nullptr;
+  const Admission::Gate* login_gate_ = nullptr;
+  const Admission::Gate* refresh_gate_ = nullptr;
+  const Admission::Gate* validate_gate_ = nullptr;
+  const Admission::Gate* logout_gate_ = nullptr;
 };
 
 }  // namespace warden::server

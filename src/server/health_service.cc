@@ -91,6 +91,9 @@ HealthService::HealthService() = default;
 HealthService::~HealthService() { Shutdown(); }
 
 void HealthService::SetServing(const std::string& service, bool serving) {
+  if (mirror_ != nullptr) {
+    mirror_->SetServing(service, serving);
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   if (shut_down_) {
     return;
@@ -112,6 +115,9 @@ HealthService::ServingStatus HealthService::StatusOf(const std::string& service)
 }
 
 void HealthService::Shutdown() {
+  if (mirror_ != nullptr) {
+    mirror_->Shutdown();
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   if (shut_down_) {
     return;
@@ -136,6 +142,9 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
                                                const HealthCheckRequest* request,
                                                HealthCheckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(admission_, check_gate_, *context, reactor).has_value()) {
+    return reactor;
+  }
   const ServingStatus status = StatusOf(request->service());
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
     reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service"));
@@ -146,8 +155,20 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
   return reactor;
 }
 
+void HealthService::SetAdmission(Admission* admission) {
+  admission_ = admission;
+  if (admission_ != nullptr) {
+    check_gate_ = &admission_->GateFor("/grpc.health.v1.Health/Check");
+    watch_gate_ = &admission_->GateFor("/grpc.health.v1.Health/Watch");
+  }
+}
+
 grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
-    grpc::CallbackServerContext* /*context*/, const HealthCheckRequest* request) {
+    grpc::CallbackServerContext* context, const HealthCheckRequest* request) {
+  if (auto* refused =
+          RefuseStreamIfDenied<HealthCheckResponse>(admission_, watch_gate_, *context)) {
+    return refused;
+  }
   auto* watcher = new Watcher(*this, request->service());
   std::lock_guard<std::mutex> lock(mutex_);
   watchers_.insert(watcher);

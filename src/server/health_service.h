@@ -6,6 +6,7 @@
 #include <string>
 
 #include "health/v1/health.grpc.pb.h"
+#include "server/admission.h"
 
 namespace warden::server {
 
@@ -28,6 +29,11 @@ class HealthService final : public ::grpc::health::v1::Health::CallbackService {
   ServingStatus StatusOf(const std::string& service) const;
   // Everything NOT_SERVING, and every Watch stream ends. Idempotent.
   void Shutdown();
+  // Every later SetServing and Shutdown is applied to `mirror` too (the plaintext health
+  // listener's own instance; a service object serves one server). Set before use.
+  void MirrorTo(HealthService* mirror) { mirror_ = mirror; }
+  // Puts Check and Watch behind `admission` (before the server starts).
+  void SetAdmission(Admission* admission);
 
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
                                   const ::grpc::health::v1::HealthCheckRequest* request,
@@ -44,6 +50,10 @@ class HealthService final : public ::grpc::health::v1::Health::CallbackService {
   std::map<std::string, ServingStatus> statuses_;
   std::set<Watcher*> watchers_;
   bool shut_down_ = false;
+  Admission* admission_ = nullptr;
+  HealthService* mirror_ = nullptr;
+  const Admission::Gate* check_gate_ = nullptr;
+  const Admission::Gate* watch_gate_ = nullptr;
 };
 
 }  // namespace warden::server

@@ -7,6 +7,10 @@ namespace warden::server {
 grpc::ServerUnaryReactor* KeyGrpcService::GetJwks(grpc::CallbackServerContext* context,
                                                   const ::warden::v1::GetJwksRequest* /*request*/,
                                                   ::warden::v1::GetJwksResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!AdmitOrFinish(admission_, gate_, *context, reactor).has_value()) {
+    return reactor;
+  }
   const std::string json = jwks_json_();
   const nlohmann::json jwks = nlohmann::json::parse(json, nullptr, false);
   if (jwks.is_object() && jwks.contains("keys") && jwks["keys"].is_array()) {
@@ -27,7 +31,6 @@ grpc::ServerUnaryReactor* KeyGrpcService::GetJwks(grpc::CallbackServerContext* c
   }
   response->set_jwks_json(json);
   response->set_max_age_seconds(max_age_.count());
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

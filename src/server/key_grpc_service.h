@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "server/admission.h"
 #include "warden/v1/keys.grpc.pb.h"
 
 namespace warden::server {
@@ -12,8 +13,14 @@ namespace warden::server {
 // serves. Thread-safe; `jwks_json` must be thread-safe too.
 class KeyGrpcService final : public ::warden::v1::KeyService::CallbackService {
  public:
-  KeyGrpcService(std::function<std::string()> jwks_json, std::chrono::seconds max_age)
-      : jwks_json_(std::move(jwks_json)), max_age_(max_age) {}
+  // `admission` may be null (no guard).
+  KeyGrpcService(std::function<std::string()> jwks_json, std::chrono::seconds max_age,
+                 Admission* admission)
+      : jwks_json_(std::move(jwks_json)),
+        max_age_(max_age),
+        admission_(admission),
+        gate_(admission == nullptr ? nullptr
+                                   : &admission->GateFor("/warden.v1.KeyService/GetJwks")) {}
 
   grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
                                     const ::warden::v1::GetJwksRequest* request,
@@ -22,6 +29,8 @@ class KeyGrpcService final : public ::warden::v1::KeyService::CallbackService {
  private:
   const std::function<std::string()> jwks_json_;
   const std::chrono::seconds max_age_;
+  Admission* admission_;
+  const Admission::Gate* gate_;
 };
 
 }  // namespace warden::server

@@ -119,11 +119,23 @@ class RevocationGrpcService::Stream final
   bool finished_ = false;
 };
 
+RevocationGrpcService::RevocationGrpcService(core::RevocationList& revocations,
+                                             Admission* admission)
+    : revocations_(revocations), admission_(admission) {
+  if (admission_ != nullptr) {
+    watch_gate_ = &admission_->GateFor("/warden.v1.RevocationService/WatchRevocations");
+  }
+}
+
 RevocationGrpcService::~RevocationGrpcService() { Shutdown(); }
 
 grpc::ServerWriteReactor<WatchRevocationsResponse>* RevocationGrpcService::WatchRevocations(
-    grpc::CallbackServerContext* /*context*/,
+    grpc::CallbackServerContext* context,
     const ::warden::v1::WatchRevocationsRequest* /*request*/) {
+  if (auto* refused =
+          RefuseStreamIfDenied<WatchRevocationsResponse>(admission_, watch_gate_, *context)) {
+    return refused;
+  }
   auto* stream = new Stream(*this);
   std::lock_guard<std::mutex> lock(mutex_);
   streams_.insert(stream);

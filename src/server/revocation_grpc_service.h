@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/revocation_list.h"
+#include "server/admission.h"
 #include "warden/v1/keys.grpc.pb.h"
 
 namespace warden::server {
@@ -14,7 +15,8 @@ namespace warden::server {
 // Thread-safe. Keeps a reference to `revocations`, which must outlive it.
 class RevocationGrpcService final : public ::warden::v1::RevocationService::CallbackService {
  public:
-  explicit RevocationGrpcService(core::RevocationList& revocations) : revocations_(revocations) {}
+  // `admission` may be null (no guard).
+  RevocationGrpcService(core::RevocationList& revocations, Admission* admission);
   ~RevocationGrpcService() override;
 
   grpc::ServerWriteReactor<::warden::v1::WatchRevocationsResponse>* WatchRevocations(
@@ -33,6 +35,8 @@ class RevocationGrpcService final : public ::warden::v1::RevocationService::Call
   mutable std::mutex mutex_;
   std::set<Stream*> streams_;
   bool shut_down_ = false;
+  Admission* admission_;
+  const Admission::Gate* watch_gate_ = nullptr;
 };
 
 }  // namespace warden::server

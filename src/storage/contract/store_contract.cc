@@ -113,6 +113,48 @@ TEST_P(StoreContract, UpdatePasswordHashReplacesIt) {
 
 TEST_P(StoreContract, PingAnswers) { EXPECT_THAT(users().Ping(), IsOk()); }
 
+TEST_P(StoreContract, ApiKeysRoundTripAndAreRevokedAndTouched) {
+  core::ApiKeyRecord key{.id = "wdn_aaaaaaaaaaaa",
+                         .name = "ci deploy",
+                         .hash = "hash-1",
+                         .roles = {"deployer", "reader"},
+                         .created_by = "user:root",
+                         .created_at = kContractNow,
+                         .expires_at = kContractNow + std::chrono::hours(1)};
+  ASSERT_THAT(api_keys().CreateApiKey(key), IsOk());
+  EXPECT_THAT(api_keys().CreateApiKey(key), StatusIs(absl::StatusCode::kAlreadyExists));
+  core::ApiKeyRecord other{.id = "wdn_bbbbbbbbbbbb",
+                           .name = "other",
+                           .hash = "hash-2",
+                           .created_by = "user:root",
+                           .created_at = kContractNow + seconds(1)};
+  ASSERT_THAT(api_keys().CreateApiKey(other), IsOk());
+  absl::StatusOr<core::ApiKeyRecord> found = api_keys().FindApiKey(key.id);
+  ASSERT_THAT(found, IsOk());
+  EXPECT_EQ(found->name, "ci deploy");
+  EXPECT_EQ(found->hash, "hash-1");
+  EXPECT_EQ(found->roles, (std::vector<std::string>{"deployer", "reader"}));
+  EXPECT_EQ(found->expires_at, key.expires_at);
+  EXPECT_FALSE(found->last_used_at.has_value());
+  EXPECT_FALSE(found->revoked_at.has_value());
+  EXPECT_THAT(api_keys().FindApiKey("wdn_nope"), StatusIs(absl::StatusCode::kNotFound));
+
+  ASSERT_THAT(api_keys().TouchApiKey(key.id, kContractNow + seconds(5)), IsOk());
+  EXPECT_EQ(api_keys().FindApiKey(key.id)->last_used_at, kContractNow + seconds(5));
+  ASSERT_THAT(api_keys().RevokeApiKey(key.id, kContractNow + seconds(9)), IsOk());
+  ASSERT_THAT(api_keys().RevokeApiKey(key.id, kContractNow + seconds(20)), IsOk());
+  EXPECT_EQ(api_keys().FindApiKey(key.id)->revoked_at, kContractNow + seconds(9));
+  EXPECT_THAT(api_keys().RevokeApiKey("wdn_nope", kContractNow),
+              StatusIs(absl::StatusCode::kNotFound));
+  absl::StatusOr<std::vector<core::ApiKeyRecord>> live = api_keys().ListApiKeys(false);
+  ASSERT_THAT(live, IsOk());
+  ASSERT_EQ(live->size(), 1u);
+  EXPECT_EQ((*live)[0].id, other.id);
+  absl::StatusOr<std::vector<core::ApiKeyRecord>> all = api_keys().ListApiKeys(true);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, key.id);
+}
+
 TEST_P(StoreContract, ListUsersPagesInUsernameOrder) {
   for (const char* name : {"carol", "Alice", "bob", "dave"}) {
     ASSERT_THAT(users().Create(ContractUser(name)), IsOk());

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/ports/api_key_store.h"
 #include "core/ports/audit.h"
 #include "core/ports/session_store.h"
 #include "core/ports/signing_keys.h"
@@ -20,6 +21,7 @@ struct StoreSet {
   std::unique_ptr<core::SessionStore> sessions;
   std::unique_ptr<core::SigningKeyStore> signing_keys;
   std::unique_ptr<core::AuditStore> audit;
+  std::unique_ptr<core::ApiKeyStore> api_keys;
 };
 
 struct StoreFactory {
@@ -42,6 +44,7 @@ class StoreContract : public ::testing::TestWithParam<StoreFactory> {
   core::SessionStore& sessions() { return *stores_.sessions; }
   core::SigningKeyStore& signing_keys() { return *stores_.signing_keys; }
   core::AuditStore& audit() { return *stores_.audit; }
+  core::ApiKeyStore& api_keys() { return *stores_.api_keys; }
 
  private:
   StoreSet stores_;

@@ -300,4 +300,61 @@ absl::StatusOr<std::vector<core::AuditEvent>> InMemoryAuditStore::ListAuditEvent
   return out;
 }
 
+absl::Status InMemoryApiKeyStore::CreateApiKey(const core::ApiKeyRecord& record) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const core::ApiKeyRecord& key : keys_) {
+    if (key.id == record.id) {
+      return absl::AlreadyExistsError("API key id already used");
+    }
+  }
+  keys_.push_back(record);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<core::ApiKeyRecord> InMemoryApiKeyStore::FindApiKey(absl::string_view id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const core::ApiKeyRecord& key : keys_) {
+    if (key.id == id) {
+      return key;
+    }
+  }
+  return absl::NotFoundError("no such API key");
+}
+
+absl::StatusOr<std::vector<core::ApiKeyRecord>> InMemoryApiKeyStore::ListApiKeys(
+    bool include_revoked) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<core::ApiKeyRecord> out;
+  for (const core::ApiKeyRecord& key : keys_) {
+    if (include_revoked || !key.revoked_at.has_value()) {
+      out.push_back(key);
+    }
+  }
+  return out;
+}
+
+absl::Status InMemoryApiKeyStore::RevokeApiKey(absl::string_view id, core::WallTime now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (core::ApiKeyRecord& key : keys_) {
+    if (key.id == id) {
+      if (!key.revoked_at.has_value()) {
+        key.revoked_at = now;
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError("no such API key");
+}
+
+absl::Status InMemoryApiKeyStore::TouchApiKey(absl::string_view id, core::WallTime now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (core::ApiKeyRecord& key : keys_) {
+    if (key.id == id) {
+      key.last_used_at = now;
+      return absl::OkStatus();
+    }
+  }
+  return absl::NotFoundError("no such API key");
+}
+
 }  // namespace warden::storage

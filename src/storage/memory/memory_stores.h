@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
+#include "core/ports/api_key_store.h"
 #include "core/ports/audit.h"
 #include "core/ports/session_store.h"
 #include "core/ports/signing_keys.h"
@@ -90,6 +91,20 @@ class InMemoryAuditStore final : public core::AuditStore {
  private:
   std::mutex mutex_;
   std::vector<core::AuditEvent> events_;
+};
+
+// API keys kept in process memory. Thread-safe (one mutex).
+class InMemoryApiKeyStore final : public core::ApiKeyStore {
+ public:
+  absl::Status CreateApiKey(const core::ApiKeyRecord& record) override;
+  absl::StatusOr<core::ApiKeyRecord> FindApiKey(absl::string_view id) override;
+  absl::StatusOr<std::vector<core::ApiKeyRecord>> ListApiKeys(bool include_revoked) override;
+  absl::Status RevokeApiKey(absl::string_view id, core::WallTime now) override;
+  absl::Status TouchApiKey(absl::string_view id, core::WallTime now) override;
+
+ private:
+  std::mutex mutex_;
+  std::vector<core::ApiKeyRecord> keys_;  // in creation order
 };
 
 }  // namespace warden::storage

@@ -10,7 +10,8 @@ StoreSet MakeMemoryStores() {
                   .users = std::make_unique<InMemoryUserStore>(),
                   .sessions = std::make_unique<InMemorySessionStore>(),
                   .signing_keys = std::make_unique<InMemorySigningKeyStore>(),
-                  .audit = std::make_unique<InMemoryAuditStore>()};
+                  .audit = std::make_unique<InMemoryAuditStore>(),
+                  .api_keys = std::make_unique<InMemoryApiKeyStore>()};
 }
 
 const StoreFactory kMemory{.name = "Memory", .make = &MakeMemoryStores};

@@ -84,6 +84,20 @@ const std::vector<absl::string_view>& Migrations() {
         ALTER TABLE users ADD COLUMN deleted_at_us INTEGER;
         CREATE INDEX sessions_by_user ON sessions(user_id, created_at_us);
       )sql",
+      // 7: API keys (only a keyed hash of each secret).
+      R"sql(
+        CREATE TABLE api_keys (
+          id              TEXT PRIMARY KEY,
+          name            TEXT NOT NULL,
+          hash            TEXT NOT NULL,
+          roles           TEXT NOT NULL,
+          created_by      TEXT NOT NULL,
+          created_at_us   INTEGER NOT NULL,
+          expires_at_us   INTEGER,
+          last_used_at_us INTEGER,
+          revoked_at_us   INTEGER
+        );
+      )sql",
   };
   return *migrations;
 }

@@ -575,4 +575,115 @@ absl::StatusOr<std::vector<core::AuditEvent>> SqliteAuditStore::ListAuditEvents(
   return out;
 }
 
+namespace {
+
+constexpr absl::string_view kApiKeyColumns =
+    "id, name, hash, roles, created_by, created_at_us, expires_at_us, last_used_at_us, "
+    "revoked_at_us";
+
+std::optional<core::WallTime> OptionalTime(const SqliteStatement& row, int column) {
+  if (row.IsNull(column)) {
+    return std::nullopt;
+  }
+  return FromMicros(row.Int(column));
+}
+
+core::ApiKeyRecord ReadApiKey(const SqliteStatement& row) {
+  core::ApiKeyRecord key{
+      .id = row.Text(0),
+      .name = row.Text(1),
+      .hash = row.Text(2),
+      .roles = {},
+      .created_by = row.Text(4),
+      .created_at = FromMicros(row.Int(5)),
+      .expires_at = OptionalTime(row, 6),
+      .last_used_at = OptionalTime(row, 7),
+      .revoked_at = OptionalTime(row, 8),
+  };
+  const std::string roles = row.Text(3);
+  if (!roles.empty()) {
+    key.roles = absl::StrSplit(roles, ',');
+  }
+  return key;
+}
+
+}  // namespace
+
+absl::Status SqliteApiKeyStore::CreateApiKey(const core::ApiKeyRecord& record) {
+  static const std::string sql =
+      absl::StrCat("INSERT INTO api_keys (", kApiKeyColumns, ") VALUES (?,?,?,?,?,?,?,NULL,NULL)");
+  absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> insert = db.Prepare(sql);
+    if (!insert.ok()) {
+      return insert.status();
+    }
+    (*insert)
+        ->Bind(1, record.id)
+        .Bind(2, record.name)
+        .Bind(3, record.hash)
+        .Bind(4, absl::StrJoin(record.roles, ","))
+        .Bind(5, record.created_by)
+        .Bind(6, ToMicros(record.created_at));
+    if (record.expires_at.has_value()) {
+      (*insert)->Bind(7, ToMicros(*record.expires_at));
+    }
+    return (*insert)->Run();
+  });
+  if (status.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::AlreadyExistsError("API key id already used");
+  }
+  return status;
+}
+
+absl::StatusOr<core::ApiKeyRecord> SqliteApiKeyStore::FindApiKey(absl::string_view id) {
+  static const std::string sql =
+      absl::StrCat("SELECT ", kApiKeyColumns, " FROM api_keys WHERE id = ?");
+  absl::StatusOr<core::ApiKeyRecord> found = absl::NotFoundError("no such API key");
+  absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare(sql);
+    if (!select.ok()) {
+      return select.status();
+    }
+    (*select)->Bind(1, id);
+    return (*select)->ForEachRow([&](const SqliteStatement& r) { found = ReadApiKey(r); });
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return found;
+}
+
+absl::StatusOr<std::vector<core::ApiKeyRecord>> SqliteApiKeyStore::ListApiKeys(
+    bool include_revoked) {
+  static const std::string all =
+      absl::StrCat("SELECT ", kApiKeyColumns, " FROM api_keys ORDER BY created_at_us, id");
+  static const std::string live =
+      absl::StrCat("SELECT ", kApiKeyColumns,
+                   " FROM api_keys WHERE revoked_at_us IS NULL ORDER BY created_at_us, id");
+  std::vector<core::ApiKeyRecord> out;
+  absl::Status status = db_.WithConnection(false, [&](SqliteDatabase& db) -> absl::Status {
+    absl::StatusOr<Statement> select = db.Prepare(include_revoked ? all : live);
+    if (!select.ok()) {
+      return select.status();
+    }
+    return (*select)->ForEachRow([&](const SqliteStatement& r) { out.push_back(ReadApiKey(r)); });
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+absl::Status SqliteApiKeyStore::RevokeApiKey(absl::string_view id, core::WallTime now) {
+  return UpdateOne(
+      db_,
+      "UPDATE api_keys SET revoked_at_us = coalesce(revoked_at_us, ?) WHERE id = ? RETURNING id",
+      ToMicros(now), id, "no such API key");
+}
+
+absl::Status SqliteApiKeyStore::TouchApiKey(absl::string_view id, core::WallTime now) {
+  return UpdateOne(db_, "UPDATE api_keys SET last_used_at_us = ? WHERE id = ? RETURNING id",
+                   ToMicros(now), id, "no such API key");
+}
+
 }  // namespace warden::storage

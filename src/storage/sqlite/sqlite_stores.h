@@ -1,6 +1,7 @@
 #pragma once
 
 #include "absl/strings/string_view.h"
+#include "core/ports/api_key_store.h"
 #include "core/ports/audit.h"
 #include "core/ports/session_store.h"
 #include "core/ports/signing_keys.h"
@@ -74,6 +75,20 @@ class SqliteAuditStore final : public core::AuditStore {
   absl::Status AppendAuditEvents(const std::vector<core::AuditEvent>& events) override;
   absl::StatusOr<std::vector<core::AuditEvent>> ListAuditEvents(
       const core::AuditQuery& query) override;
+
+ private:
+  SqliteDatabase& db_;
+};
+
+// API keys in an SQLite database. Thread-safe. Keeps a reference to `db`.
+class SqliteApiKeyStore final : public core::ApiKeyStore {
+ public:
+  explicit SqliteApiKeyStore(SqliteDatabase& db) : db_(db) {}
+  absl::Status CreateApiKey(const core::ApiKeyRecord& record) override;
+  absl::StatusOr<core::ApiKeyRecord> FindApiKey(absl::string_view id) override;
+  absl::StatusOr<std::vector<core::ApiKeyRecord>> ListApiKeys(bool include_revoked) override;
+  absl::Status RevokeApiKey(absl::string_view id, core::WallTime now) override;
+  absl::Status TouchApiKey(absl::string_view id, core::WallTime now) override;
 
  private:
   SqliteDatabase& db_;

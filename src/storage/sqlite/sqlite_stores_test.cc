@@ -20,7 +20,8 @@ StoreSet MakeSqliteStores(std::string path) {
                   .users = std::make_unique<SqliteUserStore>(*owner),
                   .sessions = std::make_unique<SqliteSessionStore>(*owner),
                   .signing_keys = std::make_unique<SqliteSigningKeyStore>(*owner),
-                  .audit = std::make_unique<SqliteAuditStore>(*owner)};
+                  .audit = std::make_unique<SqliteAuditStore>(*owner),
+                  .api_keys = std::make_unique<SqliteApiKeyStore>(*owner)};
 }
 
 std::string TempDbPath() {

@@ -1,0 +1,32 @@
+#include "crypto/sodium_primitives.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/master_key.h"
+
+namespace warden::crypto {
+namespace {
+
+TEST(HmacSha256TokenHasherTest, MatchesRfc4231TestCase2) {
+  ASSERT_TRUE(InitSodium());
+  HmacSha256TokenHasher hasher("Jefe");
+  // RFC 4231 4.3: 5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843, base64url.
+  EXPECT_EQ(hasher.Hash("what do ya want for nothing?"),
+            "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
+  EXPECT_NE(HmacSha256TokenHasher("other").Hash("what do ya want for nothing?"),
+            hasher.Hash("what do ya want for nothing?"));
+}
+
+TEST(MasterKeyTest, SubkeysAreStablePerPurposeAndIndependent) {
+  ASSERT_TRUE(InitSodium());
+  MasterKey key = MasterKey::Generate();
+  MasterKey same = MasterKey::FromBase64(key.ToBase64()).value();
+  EXPECT_EQ(key.DeriveSubkey(1, "apikeys"), same.DeriveSubkey(1, "apikeys"));
+  EXPECT_EQ(key.DeriveSubkey(1, "apikeys").size(), 32u);
+  EXPECT_NE(key.DeriveSubkey(1, "apikeys"), key.DeriveSubkey(2, "apikeys"));
+  EXPECT_NE(key.DeriveSubkey(1, "apikeys"), key.DeriveSubkey(1, "other"));
+  EXPECT_NE(key.DeriveSubkey(1, "apikeys"), MasterKey::Generate().DeriveSubkey(1, "apikeys"));
+}
+
+}  // namespace
+}  // namespace warden::crypto
