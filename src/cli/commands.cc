@@ -14,7 +14,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "client/auth_client.h"
+#include "google/protobuf/util/json_util.h"
+#include "warden/v1/admin.pb.h"
 
 namespace warden::cli {
 namespace {
@@ -30,6 +34,17 @@ Commands:
   refresh                                                    (rotates the stored refresh token)
   logout                                                     (revokes the session, deletes the file)
   health   [--service NAME]                                  (exit 0 only when SERVING)
+  passwd   --current-password P --new-password N               (or both lines on stdin with
+                                                             --password-stdin; revokes your other
+                                                             sessions)
+  admin users list [--page-size N] [--page-token T]
+  admin users get|disable|enable|delete USER_ID
+  admin users set-password USER_ID [--password P | --password-stdin]
+  admin roles set USER_ID ROLE[,ROLE...]
+  admin sessions list USER_ID | revoke SESSION_ID | revoke-all USER_ID
+  admin apikeys create --name N [--roles R,...] [--ttl-seconds S] | list [--all] | revoke KEY_ID
+  admin audit list [--user-id ID] [--username U] [--since-seconds S] [--limit N]
+    (admin commands act as the logged-in user, or with an API key: --api-key / WARDEN_API_KEY)
 
 Global flags:
   --addr HOST:PORT       server address (WARDEN_ADDR, default 127.0.0.1:50051)
@@ -38,6 +53,11 @@ Global flags:
                          $XDG_CONFIG_HOME/warden/credentials.json or ~/.config/warden/...)
   --timeout SECONDS      per-call deadline (default 10)
   --traceparent HEADER   W3C trace context to send with the call
+  --tls                  use TLS (also implied by --tls-ca; WARDEN_TLS=1)
+  --tls-ca FILE          CA bundle to verify the server (WARDEN_TLS_CA; default: system roots)
+  --tls-cert FILE        client certificate for mutual TLS (WARDEN_TLS_CERT)
+  --tls-key FILE         its private key (WARDEN_TLS_KEY)
+  --tls-server-name NAME name to check the server certificate against
 
 The password may also come from WARDEN_PASSWORD.
 Exit codes: 0 ok, 1 failed (or not serving), 2 usage, 3 unauthenticated, 4 rejected,
@@ -51,7 +71,9 @@ struct Options {
   int timeout_seconds = 10;
   std::string traceparent;
   std::string command;
+  std::vector<std::string> words;            // positional words after the command
   std::map<std::string, std::string> flags;  // command flags; "" for value-less flags
+  client::ChannelOptions channel;
 };
 
 int ExitCodeFor(const absl::Status& status) {
@@ -90,6 +112,8 @@ class Command {
     if (c == "refresh") return Refresh();
     if (c == "logout") return Logout();
     if (c == "health") return Health();
+    if (c == "passwd") return Passwd();
+    if (c == "admin") return Admin();
     io_.err << "warden: unknown command '" << c << "'\n" << kUsageText;
     return kUsage;
   }
@@ -329,6 +353,222 @@ class Command {
     return serving ? kOk : kFailed;
   }
 
+  // The credential admin and account calls are made with: an API key, or the stored token.
+  absl::Status Credential(std::string& bearer, std::string& api_key) {
+    if (auto key = Flag("api-key")) {
+      api_key = *key;
+      return absl::OkStatus();
+    }
+    if (auto key = Env("WARDEN_API_KEY")) {
+      api_key = *key;
+      return absl::OkStatus();
+    }
+    absl::StatusOr<Json> credentials = LoadCredentials();
+    if (!credentials.ok()) {
+      return credentials.status();
+    }
+    bearer = (*credentials)["access_token"].get<std::string>();
+    return absl::OkStatus();
+  }
+
+  // Makes the call and prints the response as JSON (one line with --output json, indented
+  // otherwise).
+  int CallAndPrint(const std::string& method, const google::protobuf::Message& request,
+                   google::protobuf::Message& response) {
+    std::string bearer;
+    std::string api_key;
+    if (absl::Status s = Credential(bearer, api_key); !s.ok()) {
+      return Fail(s);
+    }
+    if (absl::Status s = api_.Call(method, request, response, bearer, api_key); !s.ok()) {
+      return Fail(s);
+    }
+    google::protobuf::util::JsonPrintOptions print;
+    print.add_whitespace = !options_.json;
+    print.preserve_proto_field_names = true;
+    std::string text;
+    (void)google::protobuf::util::MessageToJsonString(response, &text, print);
+    io_.out << text << (options_.json || text.empty() || text.back() != '\n' ? "\n" : "");
+    return kOk;
+  }
+
+  std::string Word(size_t i) const {
+    return i < options_.words.size() ? options_.words[i] : std::string();
+  }
+
+  static std::vector<std::string> SplitList(const std::string& text) {
+    std::vector<std::string> out;
+    for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+      out.emplace_back(absl::StripAsciiWhitespace(part));
+    }
+    return out;
+  }
+
+  std::optional<int64_t> IntFlag(const std::string& name, bool& bad) {
+    std::optional<std::string> text = Flag(name);
+    int64_t value = 0;
+    if (!text) {
+      return std::nullopt;
+    }
+    if (!absl::SimpleAtoi(*text, &value) || value < 0) {
+      bad = true;
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  int Passwd() {
+    namespace pb = ::warden::v1;
+    pb::ChangePasswordRequest request;
+    std::optional<std::string> current = Flag("current-password");
+    std::optional<std::string> next = Flag("new-password");
+    if (Flag("password-stdin")) {
+      std::string a;
+      std::string b;
+      if (std::getline(io_.in, a) && std::getline(io_.in, b)) {
+        current = a;
+        next = b;
+      }
+    }
+    if (!current || !next) {
+      return Usage("needs --current-password and --new-password (or two lines on stdin)");
+    }
+    request.set_current_password(*current);
+    request.set_new_password(*next);
+    pb::ChangePasswordResponse response;
+    std::string bearer;
+    std::string api_key;
+    if (absl::Status s = Credential(bearer, api_key); !s.ok()) {
+      return Fail(s);
+    }
+    if (absl::Status s = api_.Call("/warden.v1.AccountService/ChangePassword", request, response,
+                                   bearer, api_key);
+        !s.ok()) {
+      return Fail(s);
+    }
+    Print(Json{{"ok", true}}, "password changed; your other sessions were signed out\n");
+    return kOk;
+  }
+
+  int Admin() {
+    namespace pb = ::warden::v1;
+    const std::string noun = Word(0);
+    const std::string verb = Word(1);
+    const std::string arg = Word(2);
+    const std::string prefix = "/warden.v1.AdminService/";
+    bool bad = false;
+    if (noun == "users" && verb == "list") {
+      pb::ListUsersRequest request;
+      request.set_page_size(static_cast<int32_t>(IntFlag("page-size", bad).value_or(0)));
+      request.set_page_token(Flag("page-token").value_or(""));
+      pb::ListUsersResponse response;
+      return bad ? Usage("--page-size must be a number")
+                 : CallAndPrint(prefix + "ListUsers", request, response);
+    }
+    if (noun == "users" && !arg.empty() && verb == "get") {
+      pb::GetUserRequest request;
+      request.set_user_id(arg);
+      pb::User response;
+      return CallAndPrint(prefix + "GetUser", request, response);
+    }
+    if (noun == "users" && !arg.empty() && (verb == "disable" || verb == "enable")) {
+      pb::SetDisabledRequest request;
+      request.set_user_id(arg);
+      request.set_disabled(verb == "disable");
+      pb::User response;
+      return CallAndPrint(prefix + "SetDisabled", request, response);
+    }
+    if (noun == "users" && !arg.empty() && verb == "delete") {
+      pb::DeleteUserRequest request;
+      request.set_user_id(arg);
+      pb::DeleteUserResponse response;
+      return CallAndPrint(prefix + "DeleteUser", request, response);
+    }
+    if (noun == "users" && !arg.empty() && verb == "set-password") {
+      std::optional<std::string> password = Password();
+      if (!password) {
+        return Usage("needs a password (--password, --password-stdin or WARDEN_PASSWORD)");
+      }
+      pb::SetPasswordRequest request;
+      request.set_user_id(arg);
+      request.set_new_password(*password);
+      pb::SetPasswordResponse response;
+      return CallAndPrint(prefix + "SetPassword", request, response);
+    }
+    if (noun == "roles" && verb == "set" && !arg.empty() && options_.words.size() <= 4) {
+      pb::SetRolesRequest request;
+      request.set_user_id(arg);
+      for (const std::string& role : SplitList(Word(3))) {
+        request.add_roles(role);
+      }
+      pb::User response;
+      return CallAndPrint(prefix + "SetRoles", request, response);
+    }
+    if (noun == "sessions" && !arg.empty()) {
+      if (verb == "list") {
+        pb::ListSessionsRequest request;
+        request.set_user_id(arg);
+        pb::ListSessionsResponse response;
+        return CallAndPrint(prefix + "ListSessions", request, response);
+      }
+      if (verb == "revoke") {
+        pb::RevokeSessionRequest request;
+        request.set_session_id(arg);
+        pb::RevokeSessionResponse response;
+        return CallAndPrint(prefix + "RevokeSession", request, response);
+      }
+      if (verb == "revoke-all") {
+        pb::RevokeUserSessionsRequest request;
+        request.set_user_id(arg);
+        pb::RevokeUserSessionsResponse response;
+        return CallAndPrint(prefix + "RevokeUserSessions", request, response);
+      }
+    }
+    if (noun == "apikeys" && verb == "create") {
+      pb::CreateApiKeyRequest request;
+      request.set_name(Flag("name").value_or(""));
+      for (const std::string& role : SplitList(Flag("roles").value_or(""))) {
+        request.add_roles(role);
+      }
+      request.set_ttl_seconds(IntFlag("ttl-seconds", bad).value_or(0));
+      if (request.name().empty() || bad) {
+        return Usage("needs --name (and --ttl-seconds as a number)");
+      }
+      pb::CreateApiKeyResponse response;
+      return CallAndPrint(prefix + "CreateApiKey", request, response);
+    }
+    if (noun == "apikeys" && verb == "list") {
+      pb::ListApiKeysRequest request;
+      request.set_include_revoked(Flag("all").has_value());
+      pb::ListApiKeysResponse response;
+      return CallAndPrint(prefix + "ListApiKeys", request, response);
+    }
+    if (noun == "apikeys" && verb == "revoke" && !arg.empty()) {
+      pb::RevokeApiKeyRequest request;
+      request.set_id(arg);
+      pb::RevokeApiKeyResponse response;
+      return CallAndPrint(prefix + "RevokeApiKey", request, response);
+    }
+    if (noun == "audit" && verb == "list") {
+      pb::ListAuditEventsRequest request;
+      request.set_user_id(Flag("user-id").value_or(""));
+      request.set_username(Flag("username").value_or(""));
+      if (std::optional<int64_t> since = IntFlag("since-seconds", bad)) {
+        request.set_since_unix_seconds(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count() -
+                                       *since);
+      }
+      request.set_limit(static_cast<int32_t>(IntFlag("limit", bad).value_or(0)));
+      if (bad) {
+        return Usage("--since-seconds and --limit must be numbers");
+      }
+      pb::ListAuditEventsResponse response;
+      return CallAndPrint(prefix + "ListAuditEvents", request, response);
+    }
+    return Usage("unknown admin command; see warden --help");
+  }
+
   Options options_;
   const std::map<std::string, std::string>& env_;
   client::AuthClient& api_;
@@ -359,7 +599,20 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
   if (auto it = environment.find("WARDEN_ADDR"); it != environment.end() && !it->second.empty()) {
     options.address = it->second;
   }
-  static const std::vector<std::string> kBoolFlags = {"password-stdin"};
+  static const std::vector<std::string> kBoolFlags = {"password-stdin", "all", "tls"};
+  static const std::vector<std::string> kCommandFlags = {
+      "username",  "email",         "full-name", "password", "service",          "password-stdin",
+      "page-size", "page-token",    "roles",     "name",     "ttl-seconds",      "all",
+      "user-id",   "since-seconds", "limit",     "api-key",  "current-password", "new-password"};
+  auto env_value = [&](const char* name) -> std::string {
+    auto it = environment.find(name);
+    return it == environment.end() ? "" : it->second;
+  };
+  options.channel.ca_file = env_value("WARDEN_TLS_CA");
+  options.channel.cert_file = env_value("WARDEN_TLS_CERT");
+  options.channel.key_file = env_value("WARDEN_TLS_KEY");
+  options.channel.tls = env_value("WARDEN_TLS") == "1" || !options.channel.ca_file.empty() ||
+                        !options.channel.cert_file.empty();
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h" || arg == "help") {
@@ -367,11 +620,14 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
       return kOk;
     }
     if (!absl::StartsWith(arg, "--")) {
-      if (!options.command.empty()) {
+      if (options.command.empty()) {
+        options.command = arg;
+      } else if (options.command == "admin" && options.words.size() < 4) {
+        options.words.push_back(arg);
+      } else {
         io.err << "warden: unexpected argument '" << arg << "'\n";
         return kUsage;
       }
-      options.command = arg;
       continue;
     }
     std::string name = arg.substr(2);
@@ -405,8 +661,16 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
         io.err << "warden: --timeout must be a positive number of seconds\n";
         return kUsage;
       }
-    } else if (name == "username" || name == "email" || name == "full-name" || name == "password" ||
-               name == "service" || name == "password-stdin") {
+    } else if (name == "tls") {
+      options.channel.tls = true;
+    } else if (name == "tls-ca" || name == "tls-cert" || name == "tls-key" ||
+               name == "tls-server-name") {
+      (name == "tls-ca"     ? options.channel.ca_file
+       : name == "tls-cert" ? options.channel.cert_file
+       : name == "tls-key"  ? options.channel.key_file
+                            : options.channel.server_name) = *value;
+      options.channel.tls = true;
+    } else if (std::find(kCommandFlags.begin(), kCommandFlags.end(), name) != kCommandFlags.end()) {
       options.flags[name] = value.value_or("");
     } else {
       io.err << "warden: unknown flag --" << name << "\n";
@@ -417,9 +681,13 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
     io.err << kUsageText;
     return kUsage;
   }
+  std::shared_ptr<client::AuthStub> stub = stubs(options.address, options.channel);
+  if (stub == nullptr) {
+    io.err << "warden: cannot set up the connection (check the --tls-* files)\n";
+    return kUsage;
+  }
   client::AuthClient api =
-      client::AuthClient(stubs(options.address),
-                         {.timeout = std::chrono::seconds(options.timeout_seconds)})
+      client::AuthClient(stub, {.timeout = std::chrono::seconds(options.timeout_seconds)})
           .WithTraceparent(options.traceparent);
   return Command(options, environment, api, io).Dispatch();
 }

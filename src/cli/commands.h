@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "client/auth_stub.h"
+#include "client/grpc_auth_stub.h"
 
 namespace warden::cli {
 
@@ -22,8 +23,10 @@ enum ExitCode : int {
   kResourceExhausted = 6  // rate limited or busy: retry later
 };
 
-// Builds the stub for an address; tests pass one that returns a fake.
-using StubFactory = std::function<std::shared_ptr<client::AuthStub>(const std::string& address)>;
+// Builds the stub for an address and transport; tests pass one that returns a fake. Returns
+// nullptr (after printing why) when the channel cannot be made.
+using StubFactory = std::function<std::shared_ptr<client::AuthStub>(
+    const std::string& address, const client::ChannelOptions& channel)>;
 
 struct Io {
   std::istream& in;

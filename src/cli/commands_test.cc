@@ -36,7 +36,7 @@ class CommandsTest : public ::testing::Test {
     out_.str("");
     err_.str("");
     return ::warden::cli::Run(args, env_,
-                              [this](const std::string& address) {
+                              [this](const std::string& address, const client::ChannelOptions&) {
                                 last_address_ = address;
                                 return stub_;
                               },

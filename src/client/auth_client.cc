@@ -54,4 +54,14 @@ absl::StatusOr<::grpc::health::v1::HealthCheckResponse::ServingStatus> AuthClien
   return response->status();
 }
 
+absl::Status AuthClient::Call(const std::string& method, const google::protobuf::Message& request,
+                              google::protobuf::Message& response, const std::string& bearer,
+                              const std::string& api_key) {
+  std::unique_ptr<grpc::ClientContext> context = NewContext(api_key.empty() ? bearer : "");
+  if (!api_key.empty()) {
+    context->AddMetadata("x-api-key", api_key);
+  }
+  return stub_->Call(*context, method, request, response);
+}
+
 }  // namespace warden::client

@@ -35,6 +35,10 @@ class AuthClient {
   // Returns the serving status of `service` ("" for the whole server).
   absl::StatusOr<::grpc::health::v1::HealthCheckResponse::ServingStatus> Health(
       const std::string& service);
+  // Calls unary `method` (full name) as `bearer` (an access token) or with `api_key`.
+  absl::Status Call(const std::string& method, const google::protobuf::Message& request,
+                    google::protobuf::Message& response, const std::string& bearer,
+                    const std::string& api_key = "");
 
  private:
   std::unique_ptr<grpc::ClientContext> NewContext(const std::string& bearer = "") const;

@@ -2,6 +2,11 @@
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <fstream>
+#include <future>
+#include <sstream>
 
 namespace warden::client {
 namespace {
@@ -26,9 +31,51 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
 }
 
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address,
+                                                           const ChannelOptions& options) {
+  if (!options.tls) {
+    return MakeChannel(address);
+  }
+  auto read = [](const std::string& path, std::string& out) {
+    if (path.empty()) {
+      return true;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    out = text.str();
+    return static_cast<bool>(in) && !out.empty();
+  };
+  grpc::SslCredentialsOptions ssl;
+  for (auto [path, out] : {std::pair{&options.ca_file, &ssl.pem_root_certs},
+                           std::pair{&options.cert_file, &ssl.pem_cert_chain},
+                           std::pair{&options.key_file, &ssl.pem_private_key}}) {
+    if (!read(*path, *out)) {
+      return absl::InvalidArgumentError("cannot read " + *path);
+    }
+  }
+  grpc::ChannelArguments args;
+  if (!options.server_name.empty()) {
+    args.SetSslTargetNameOverride(options.server_name);
+  }
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
+}
+
 GrpcAuthStub::GrpcAuthStub(std::shared_ptr<grpc::Channel> channel)
-    : auth_(::auth::AuthService::NewStub(channel)),
+    : generic_(std::make_unique<
+               grpc::TemplatedGenericStub<google::protobuf::Message, google::protobuf::Message>>(
+          channel)),
+      auth_(::auth::AuthService::NewStub(channel)),
       health_(::grpc::health::v1::Health::NewStub(channel)) {}
+
+absl::Status GrpcAuthStub::Call(grpc::ClientContext& context, const std::string& method,
+                                const google::protobuf::Message& request,
+                                google::protobuf::Message& response) {
+  std::promise<grpc::Status> done;
+  generic_->UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                      [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  return FromGrpcStatus(done.get_future().get());
+}
 
 absl::StatusOr<::auth::RegisterResponse> GrpcAuthStub::Register(
     grpc::ClientContext& context, const ::auth::RegisterRequest& request) {

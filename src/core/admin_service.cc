@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/call_context.h"
+#include "core/auth_service.h"
 #include "core/validation.h"
 
 namespace warden::core {
@@ -81,6 +82,39 @@ absl::StatusOr<User> AdminService::GetUser(absl::string_view user_id) {
   if (!user.ok()) {
     return FromStore(user.status(), "user_id: no such user");
   }
+  return user;
+}
+
+absl::StatusOr<User> AdminService::CreateUser(const Principal& actor,
+                                              const RegistrationRequest& request,
+                                              std::vector<std::string> roles) {
+  if (absl::Status valid = ValidateRegistration(request); !valid.ok()) {
+    return valid;
+  }
+  for (const std::string& role : roles) {
+    if (absl::Status valid = ValidateRoleName(role); !valid.ok()) {
+      return valid;
+    }
+  }
+  std::sort(roles.begin(), roles.end());
+  roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+  absl::StatusOr<std::string> hash = ports_.hasher.Hash(request.password);
+  if (!hash.ok()) {
+    return absl::InternalError("could not hash password");
+  }
+  User user{.id = NewUuidV4(ports_.random),
+            .username = request.username,
+            .username_key = CaseFoldKey(request.username),
+            .email = request.email,
+            .email_key = CaseFoldKey(request.email),
+            .full_name = request.full_name,
+            .password_hash = *std::move(hash),
+            .roles = std::move(roles),
+            .created_at = ports_.clock.WallNow()};
+  if (absl::Status created = ports_.users.Create(user); !created.ok()) {
+    return created.code() == absl::StatusCode::kAlreadyExists ? created : FromStore(created, "");
+  }
+  Audit("user_created", actor, user, absl::StrCat("roles [", absl::StrJoin(user.roles, ","), "]"));
   return user;
 }
 

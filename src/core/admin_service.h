@@ -12,6 +12,7 @@
 #include "core/policy.h"
 #include "core/ports/audit.h"
 #include "core/ports/password_hasher.h"
+#include "core/ports/random_source.h"
 #include "core/ports/session_store.h"
 #include "core/ports/user_store.h"
 #include "core/revocation_list.h"
@@ -36,6 +37,7 @@ class AdminService {
     UserStore& users;
     SessionStore& sessions;
     PasswordHasher& hasher;
+    RandomSource& random;
     RevocationList& revocations;
     const Clock& clock;
     AuditSink* audit = nullptr;
@@ -51,6 +53,9 @@ class AdminService {
   // Users ordered by lower-cased username. `page_size` 0 means 100.
   absl::StatusOr<UserPage> ListUsers(absl::string_view page_token, size_t page_size);
   absl::StatusOr<User> GetUser(absl::string_view user_id);
+  // Creates a user with `roles` (validated like Register, roles like SetRoles).
+  absl::StatusOr<User> CreateUser(const Principal& actor, const RegistrationRequest& request,
+                                  std::vector<std::string> roles);
   // Replaces the roles (each validated) and revokes the user's sessions.
   absl::StatusOr<User> SetRoles(const Principal& actor, absl::string_view user_id,
                                 std::vector<std::string> roles);

@@ -49,6 +49,7 @@ class AdminServiceTest : public ::testing::Test {
   AdminService admin_{AdminService::Ports{.users = users_,
                                           .sessions = sessions_,
                                           .hasher = hasher_,
+                                          .random = random_,
                                           .revocations = revocations_,
                                           .clock = clock_},
                       AdminService::Options{}};
@@ -156,6 +157,22 @@ TEST_F(AdminServiceTest, ChangePasswordNeedsTheCurrentOneAndKeepsOnlyThisSession
   const Principal key{.kind = Principal::Kind::kApiKey, .id = "k1", .name = "ci"};
   EXPECT_THAT(admin_.ChangePassword(key, "x", "battery staple"),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(AdminServiceTest, CreateUserWithRolesValidatesLikeRegister) {
+  absl::StatusOr<User> made = admin_.CreateUser(
+      root_, {.username = "root2", .email = "root2@example.com", .password = "correct horse"},
+      {"admin", "user"});
+  ASSERT_THAT(made, IsOk());
+  EXPECT_EQ(users_.FindByUsernameKey("root2")->roles, (std::vector<std::string>{"admin", "user"}));
+  EXPECT_THAT(auth_->Login("root2", "correct horse"), IsOk());
+  EXPECT_THAT(
+      admin_.CreateUser(root_, {.username = "x", .email = "x@y.z", .password = "12345678"}, {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "username"));
+  EXPECT_THAT(
+      admin_.CreateUser(
+          root_, {.username = "alice", .email = "a2@example.com", .password = "12345678"}, {}),
+      StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
 }  // namespace

@@ -19,6 +19,10 @@ class MockAuthStub : public AuthStub {
   MOCK_METHOD(absl::Status, Logout, (grpc::ClientContext&), (override));
   MOCK_METHOD(absl::StatusOr<::grpc::health::v1::HealthCheckResponse>, Check,
               (grpc::ClientContext&, const ::grpc::health::v1::HealthCheckRequest&), (override));
+  MOCK_METHOD(absl::Status, Call,
+              (grpc::ClientContext&, const std::string&, const google::protobuf::Message&,
+               google::protobuf::Message&),
+              (override));
 };
 
 }  // namespace warden::client

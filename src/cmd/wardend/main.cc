@@ -1,10 +1,12 @@
 // wardend: the Warden authentication server.
+#include <cstdlib>
 #include <iostream>
 
 #include <algorithm>
 #include "absl/strings/str_replace.h"
 
 #include "app/audit_command.h"
+#include "app/bootstrap_command.h"
 #include "app/keys_command.h"
 #include "app/warden_server.h"
 #include "common/environment.h"
@@ -31,6 +33,23 @@ int main(int argc, char** argv) {
       keys_args.push_back(args[0]);
       keys_args.push_back(args[1]);
       args.erase(args.begin(), args.begin() + 2);
+    }
+  }
+  const bool bootstrap_command = !args.empty() && args[0] == "bootstrap-admin";
+  if (bootstrap_command) {
+    // `wardend bootstrap-admin --username NAME [--email EMAIL] [--force] [server flags]`
+    args.erase(args.begin());
+    for (size_t i = 0; i < args.size();) {
+      if (args[i] == "--force") {
+        keys_args.push_back(args[i]);
+        args.erase(args.begin() + i);
+      } else if ((args[i] == "--username" || args[i] == "--email") && i + 1 < args.size()) {
+        keys_args.push_back(args[i]);
+        keys_args.push_back(args[i + 1]);
+        args.erase(args.begin() + i, args.begin() + i + 2);
+      } else {
+        ++i;
+      }
     }
   }
   if (keys_command) {
@@ -67,6 +86,11 @@ int main(int argc, char** argv) {
   }
   if (audit_command) {
     return warden::app::RunAuditCommand(*config, keys_args, std::cout, std::cerr);
+  }
+  if (bootstrap_command) {
+    const char* password = std::getenv("WARDEN_BOOTSTRAP_PASSWORD");
+    return warden::app::RunBootstrapCommand(*config, keys_args, password ? password : "", std::cin,
+                                            std::cout, std::cerr);
   }
   return warden::app::RunServer(*config);
 }

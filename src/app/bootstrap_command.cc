@@ -1,0 +1,141 @@
+#include "app/bootstrap_command.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include "common/clock.h"
+#include "core/admin_service.h"
+#include "core/revocation_list.h"
+#include "core/validation.h"
+#include "crypto/argon2id_hasher.h"
+#include "crypto/sodium_primitives.h"
+#include "storage/sqlite/sqlite_stores.h"
+
+namespace warden::app {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: wardend bootstrap-admin --username NAME [--email EMAIL] [--force] [server flags]\n"
+    "  The password of a new user comes from WARDEN_BOOTSTRAP_PASSWORD or the first line of\n"
+    "  standard input.\n";
+
+bool HasAdmin(core::UserStore& users, absl::Status& error) {
+  std::string after;
+  while (true) {
+    absl::StatusOr<std::vector<core::User>> page = users.ListUsers(after, 500);
+    if (!page.ok()) {
+      error = page.status();
+      return false;
+    }
+    for (const core::User& user : *page) {
+      if (std::find(user.roles.begin(), user.roles.end(), core::kRoleAdmin) != user.roles.end() &&
+          !user.disabled) {
+        return true;
+      }
+    }
+    if (page->size() < 500) {
+      return false;
+    }
+    after = page->back().username_key;
+  }
+}
+
+}  // namespace
+
+int RunBootstrapCommand(const config::ServerConfig& config, const std::vector<std::string>& args,
+                        const std::string& env_password, std::istream& in, std::ostream& out,
+                        std::ostream& err) {
+  std::string username;
+  std::string email;
+  bool force = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--force") {
+      force = true;
+    } else if (args[i] == "--username" && i + 1 < args.size()) {
+      username = args[++i];
+    } else if (args[i] == "--email" && i + 1 < args.size()) {
+      email = args[++i];
+    } else {
+      err << kUsage;
+      return 2;
+    }
+  }
+  if (username.empty()) {
+    err << kUsage;
+    return 2;
+  }
+  if (!crypto::InitSodium()) {
+    err << "wardend bootstrap-admin: libsodium could not be initialised\n";
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<storage::SqliteDatabase>> db =
+      storage::SqliteDatabase::Open({.path = config.sqlite_path});
+  if (!db.ok()) {
+    err << "wardend bootstrap-admin: " << db.status().message() << "\n";
+    return 1;
+  }
+  storage::SqliteUserStore users(**db);
+  storage::SqliteSessionStore sessions(**db);
+  storage::SqliteAuditStore audit_store(**db);
+  crypto::Argon2idPasswordHasher hasher(crypto::Argon2idPasswordHasher::Options{});
+  crypto::SodiumRandomSource random;
+  core::RevocationList revocations;  // a running server learns of revoked sessions on restart
+  SystemClock clock;
+  core::AdminService admin(core::AdminService::Ports{.users = users,
+                                                     .sessions = sessions,
+                                                     .hasher = hasher,
+                                                     .random = random,
+                                                     .revocations = revocations,
+                                                     .clock = clock},
+                           core::AdminService::Options{});
+  absl::Status list_error;
+  if (HasAdmin(users, list_error) && !force) {
+    err << "wardend bootstrap-admin: an admin exists already; use the admin API (warden admin "
+           "...), or --force\n";
+    return 3;
+  }
+  if (!list_error.ok()) {
+    err << "wardend bootstrap-admin: " << list_error.message() << "\n";
+    return 1;
+  }
+  const core::Principal actor{
+      .kind = core::Principal::Kind::kUser, .id = "bootstrap", .name = "wardend bootstrap-admin"};
+  absl::StatusOr<core::User> existing = users.FindByUsernameKey(core::CaseFoldKey(username));
+  absl::StatusOr<core::User> result = existing;
+  if (existing.ok()) {
+    std::vector<std::string> roles = existing->roles;
+    roles.push_back(std::string(core::kRoleAdmin));
+    result = admin.SetRoles(actor, existing->id, roles);
+  } else if (existing.status().code() == absl::StatusCode::kNotFound) {
+    std::string password = env_password;
+    if (password.empty() && !std::getline(in, password)) {
+      err << "wardend bootstrap-admin: no password (WARDEN_BOOTSTRAP_PASSWORD or stdin)\n";
+      return 2;
+    }
+    result = admin.CreateUser(
+        actor,
+        core::RegistrationRequest{.username = username, .email = email, .password = password},
+        {"user", std::string(core::kRoleAdmin)});
+  } else {
+    err << "wardend bootstrap-admin: " << existing.status().message() << "\n";
+    return 1;
+  }
+  if (!result.ok()) {
+    err << "wardend bootstrap-admin: " << result.status().message() << "\n";
+    return result.status().code() == absl::StatusCode::kInvalidArgument ||
+                   result.status().code() == absl::StatusCode::kAlreadyExists
+               ? 2
+               : 1;
+  }
+  (void)audit_store.AppendAuditEvents({core::AuditEvent{
+      .at = clock.WallNow(),
+      .type = "admin_bootstrapped",
+      .user_id = result->id,
+      .username = result->username,
+      .detail = existing.ok() ? "admin role granted to an existing user" : "admin user created"}});
+  out << (existing.ok() ? "granted admin to " : "created admin ") << result->username << " ("
+      << result->id << ")\n";
+  return 0;
+}
+
+}  // namespace warden::app
