@@ -1,6 +1,7 @@
 #include "app/bootstrap_command.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "common/clock.h"
@@ -67,6 +68,10 @@ int RunBootstrapCommand(const config::ServerConfig& config, const std::vector<st
   if (!crypto::InitSodium()) {
     err << "wardend bootstrap-admin: libsodium could not be initialised\n";
     return 1;
+  }
+  std::error_code dir_error;
+  if (std::filesystem::create_directories(config.data_dir, dir_error)) {
+    std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all, dir_error);
   }
   absl::StatusOr<std::unique_ptr<storage::SqliteDatabase>> db =
       storage::SqliteDatabase::Open({.path = config.sqlite_path});

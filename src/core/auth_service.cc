@@ -122,7 +122,12 @@ absl::StatusOr<User> AuthService::Register(const RegistrationRequest& request) {
 
 absl::StatusOr<TokenPair> AuthService::Login(absl::string_view username, absl::string_view password,
                                              absl::string_view peer) {
-  absl::StatusOr<TokenPair> result = LoginInternal(username, password, peer);
+  bool throttled = false;
+  absl::StatusOr<TokenPair> result = LoginInternal(username, password, peer, throttled);
+  if (throttled) {
+    events_.OnLogin(LoginResult::kThrottled);
+    return result;
+  }
   switch (result.status().code()) {
     case absl::StatusCode::kOk:
       events_.OnLogin(LoginResult::kSuccess);
@@ -168,7 +173,7 @@ void AuthService::RecordLoginFailure(absl::string_view account, absl::string_vie
 
 absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
                                                      absl::string_view password,
-                                                     absl::string_view peer) {
+                                                     absl::string_view peer, bool& throttled) {
   if (username.empty() || password.empty()) {
     return absl::InvalidArgumentError("username and password are required");
   }
@@ -178,6 +183,7 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
   const std::string account = CaseFoldKey(username.substr(0, kMaxUsernameLength));
   if (ports_.throttle != nullptr) {
     const ThrottleDecision decision = ports_.throttle->Check(account, peer);
+    throttled = decision.verdict != ThrottleDecision::Verdict::kAllow;
     switch (decision.verdict) {
       case ThrottleDecision::Verdict::kAllow:
         break;

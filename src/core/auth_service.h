@@ -92,8 +92,9 @@ class AuthService {
   absl::StatusOr<TokenPair> IssueTokens(const User& user, const Session& session,
                                         std::string refresh_token);
   std::string NewRefreshToken();
+  // Sets `throttled` when brute-force protection refused the attempt.
   absl::StatusOr<TokenPair> LoginInternal(absl::string_view username, absl::string_view password,
-                                          absl::string_view peer);
+                                          absl::string_view peer, bool& throttled);
   // A failed password check: counts it against the account and address.
   void RecordLoginFailure(absl::string_view account, absl::string_view peer);
   absl::StatusOr<TokenPair> RefreshInternal(absl::string_view refresh_token);

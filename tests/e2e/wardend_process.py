@@ -9,6 +9,7 @@ import time
 
 LISTENING = re.compile(r'"msg":"listening on 127\.0\.0\.1:(\d+)')
 HTTP_LISTENING = re.compile(r"HTTP listening on 127\.0\.0\.1:(\d+)")
+HEALTH_LISTENING = re.compile(r"health listening on 127\.0\.0\.1:(\d+)")
 
 
 class Wardend:
@@ -24,6 +25,7 @@ class Wardend:
         self.proc = None
         self.port = None
         self.http_port = None
+        self.health_port = None
         self.log_lines = []
         self._reader = None
 
@@ -46,6 +48,10 @@ class Wardend:
                 continue
             if line is None:
                 raise RuntimeError("wardend exited early (%s):\n%s" % (self.proc.wait(), self.log()))
+            health = HEALTH_LISTENING.search(line)
+            if health:
+                self.health_port = int(health.group(1))
+                continue
             http = HTTP_LISTENING.search(line)
             if http:
                 self.http_port = int(http.group(1))
