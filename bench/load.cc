@@ -4,6 +4,9 @@
 //
 //   load --target 127.0.0.1:PORT --rpc validate --token JWT [--seconds 10] [--concurrency 64]
 //   load --target 127.0.0.1:PORT --rpc login --username U --password P
+//   --rate N paces the calls: at most N starts per second in total (an open-loop flood of a
+//   fixed size rather than as fast as the server answers, refusals included).
+#include <grpcpp/alarm.h>
 #include <grpcpp/channel.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -37,6 +40,7 @@ struct Options {
   int concurrency = 64;
   int channels = 4;
   long max_calls = 50'000'000;
+  double rate = 0;  // starts per second in total; 0: closed loop, no pacing
 };
 
 struct Slot;
@@ -45,7 +49,9 @@ struct Run {
   Options options;
   std::vector<std::unique_ptr<auth::AuthService::Stub>> stubs;
   Clock::time_point deadline;
+  Clock::time_point start;
   std::atomic<long> issued{0};
+  std::atomic<long> tickets{0};
   std::mutex mutex;
   std::condition_variable done;
   int active = 0;
@@ -66,7 +72,29 @@ struct Slot {
   std::vector<double> latencies_us;
   std::map<int, long> codes;
 
+  grpc::Alarm alarm;
+
   void Issue() {
+    if (run->options.rate > 0) {
+      // Take the next start ticket; wait for its time on an alarm (never block a callback).
+      const long ticket = run->tickets.fetch_add(1);
+      const Clock::time_point due =
+          run->start + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(ticket / run->options.rate));
+      if (due >= run->deadline) {
+        Finish();
+        return;
+      }
+      if (due > Clock::now()) {
+        alarm.Set(std::chrono::system_clock::now() + (due - Clock::now()),
+                  [this](bool) { Launch(); });
+        return;
+      }
+    }
+    Launch();
+  }
+
+  void Launch() {
     if (Clock::now() >= run->deadline || run->issued.fetch_add(1) >= run->options.max_calls) {
       Finish();
       return;
@@ -122,6 +150,8 @@ bool ParseArgs(int argc, char** argv, Options& o) {
       if (!absl::SimpleAtoi(value, &o.channels)) return false;
     } else if (flag == "--max-calls") {
       if (!absl::SimpleAtoi(value, &o.max_calls)) return false;
+    } else if (flag == "--rate") {
+      if (!absl::SimpleAtod(value, &o.rate) || o.rate < 0) return false;
     } else
       return false;
   }
@@ -162,6 +192,7 @@ int main(int argc, char** argv) {
     slots.push_back(std::move(slot));
   }
   const Clock::time_point start = Clock::now();
+  run.start = start;
   run.deadline = start + std::chrono::seconds(run.options.seconds);
   run.active = run.options.concurrency;
   for (auto& slot : slots) {

@@ -240,8 +240,12 @@ absl::Status WardenServer::Build() {
     return absl::UnavailableError(absl::StrCat("cannot load revocations: ", loaded.message()));
   }
 
-  hash_pool_ = std::make_unique<WorkerPool>(WorkerPool::Options{
-      .name = "hash", .threads = config_.hash_threads, .max_queue = config_.hash_queue});
+  hash_pool_ = std::make_unique<WorkerPool>(
+      WorkerPool::Options{.name = "hash",
+                          .threads = config_.hash_threads,
+                          .max_queue = config_.hash_queue,
+                          .nice = config_.hash_priority == "low" ? 10 : 0,
+                          .idle_priority = config_.hash_priority == "idle"});
   io_pool_ = std::make_unique<WorkerPool>(WorkerPool::Options{
       .name = "io", .threads = config_.io_threads, .max_queue = config_.io_queue});
   if (absl::Status admin = BuildAdministration(*users, *sessions); !admin.ok()) {

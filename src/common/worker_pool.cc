@@ -1,5 +1,11 @@
 #include "common/worker_pool.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <utility>
 
 namespace warden {
@@ -50,6 +56,16 @@ size_t WorkerPool::QueuedForTest() const {
 }
 
 void WorkerPool::Run() {
+  if (options_.idle_priority) {
+    // SCHED_IDLE: runs only on CPU time nothing else wants; any normal thread that wakes up
+    // preempts it at once. Best effort.
+    sched_param param{};
+    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);
+  }
+  if (options_.nice != 0) {
+    // Best effort: without permission the thread keeps the default priority.
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), options_.nice);
+  }
   for (;;) {
     std::function<void()> job;
     {

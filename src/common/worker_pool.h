@@ -22,6 +22,11 @@ class WorkerPool {
     std::string name = "worker";
     size_t threads = 2;
     size_t max_queue = 64;
+    // Added to the threads' nice value (Linux: per thread). Throughput work such as password
+    // hashing runs at a lower priority so that latency-critical calls keep the CPU under a flood.
+    int nice = 0;
+    // Linux SCHED_IDLE: the threads get only CPU time no normal thread wants.
+    bool idle_priority = false;
   };
 
   explicit WorkerPool(Options options);

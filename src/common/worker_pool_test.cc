@@ -1,4 +1,13 @@
 #include "common/worker_pool.h"
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <future>
 
 #include <gtest/gtest.h>
 
@@ -43,6 +52,36 @@ TEST(WorkerPoolTest, RefusesAfterStop) {
   pool.Stop();
   pool.Stop();
   EXPECT_FALSE(pool.TrySubmit([] {}));
+}
+
+}  // namespace
+}  // namespace warden
+
+namespace warden {
+namespace {
+
+TEST(WorkerPoolPriorityTest, IdlePriorityThreadsRunUnderSchedIdle) {
+  WorkerPool pool(WorkerPool::Options{.name = "idle", .threads = 1, .idle_priority = true});
+  std::promise<int> policy;
+  ASSERT_TRUE(pool.TrySubmit([&policy] {
+    int current = -1;
+    sched_param param{};
+    pthread_getschedparam(pthread_self(), &current, &param);
+    policy.set_value(current);
+  }));
+  EXPECT_EQ(policy.get_future().get(), SCHED_IDLE);
+  pool.Stop();
+}
+
+TEST(WorkerPoolPriorityTest, NiceIsAppliedPerThread) {
+  WorkerPool pool(WorkerPool::Options{.name = "nice", .threads = 1, .nice = 5});
+  std::promise<int> nice;
+  ASSERT_TRUE(pool.TrySubmit([&nice] {
+    errno = 0;
+    nice.set_value(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))));
+  }));
+  EXPECT_EQ(nice.get_future().get(), std::min(19, getpriority(PRIO_PROCESS, 0) + 5));
+  pool.Stop();
 }
 
 }  // namespace

@@ -212,6 +212,10 @@ const std::vector<Setting>& Settings() {
        WARDEN_UINT(mutable_workers()->set_hash_threads)},
       {"hash-queue", "WARDEN_HASH_QUEUE", "queued hashing jobs before RESOURCE_EXHAUSTED (64)",
        false, WARDEN_UINT(mutable_workers()->set_hash_queue)},
+      {"hash-priority", "WARDEN_HASH_PRIORITY",
+       "CPU priority of password hashing: idle (default; only spare CPU, so a Login flood cannot "
+       "slow ValidateToken), low (nice 10) or normal",
+       false, WARDEN_STRING(mutable_workers()->set_hash_priority)},
       {"io-threads", "WARDEN_IO_THREADS", "store I/O threads (4)", false,
        WARDEN_UINT(mutable_workers()->set_io_threads)},
       {"io-queue", "WARDEN_IO_QUEUE", "queued store jobs before RESOURCE_EXHAUSTED (1024)", false,
@@ -720,6 +724,14 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   config.hash_queue = workers.has_hash_queue() ? workers.hash_queue() : config.hash_queue;
   config.io_threads = workers.has_io_threads() ? workers.io_threads() : config.io_threads;
   config.io_queue = workers.has_io_queue() ? workers.io_queue() : config.io_queue;
+  if (workers.has_hash_priority()) {
+    config.hash_priority = workers.hash_priority();
+    if (config.hash_priority != "idle" && config.hash_priority != "low" &&
+        config.hash_priority != "normal") {
+      problems.push_back(absl::StrCat("workers.hash_priority: '", config.hash_priority,
+                                      "' is not idle, low or normal"));
+    }
+  }
   if (config.hash_threads == 0 || config.io_threads == 0 || config.hash_queue == 0 ||
       config.io_queue == 0) {
     problems.push_back("workers: thread and queue sizes must be > 0");

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Overload: ValidateToken latency while Login is flooded far beyond hashing capacity.
+# Per round: ValidateToken alone (idle), then the same ValidateToken load while FLOOD_RATE (default 1000) Login calls a second, from up to FLOOD_CONCURRENCY (256) at once,
+# Login calls hammer the server; prints p50/p99 of both and the p99 ratio. Every load run is
+# bounded by --seconds and stops by itself; loopback only.
+#   bench/overload.sh [SECONDS_PER_RUN] [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+rounds=${2:-3}
+bin=build/bin
+cmake --preset default >/dev/null
+cmake --build build --target wardend warden load >/dev/null
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The flood comes from one address: lift the per-address Login limit and the address lockout so
+# that the hashing pool, not the rate limiter, is what sheds it.
+cat >"$work/policy.json" <<'JSON'
+{"methods": {"/auth.AuthService/Login": {"access": "public",
+                                         "per_peer": {"per_second": 1000000, "burst": 1000000}}}}
+JSON
+# shellcheck disable=SC2086
+$bin/wardend --dev --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-dir "$work/data" \
+  --policy-file "$work/policy.json" --peer-lockout-after 1000000 ${WARDEND_FLAGS:-} \
+  >"$work/wardend.log" 2>&1 & pids+=($!)
+port=""
+for _ in $(seq 300); do
+  port=$(grep -oE '"msg":"listening on 127\.0\.0\.1:[0-9]+' "$work/wardend.log" | grep -oE '[0-9]+$' || true)
+  [[ -n $port ]] && break
+  sleep 0.1
+done
+[[ -n $port ]] || { cat "$work/wardend.log" >&2; exit 1; }
+
+export WARDEN_CREDENTIALS=$work/creds.json
+cli="$bin/warden --addr 127.0.0.1:$port"
+echo "bench-password" | $cli register --username bench --email bench@example.com --password-stdin >/dev/null
+echo "bench-password" | $cli login --username bench --password-stdin >/dev/null
+token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$WARDEN_CREDENTIALS")
+
+field() { sed -E "s/.*$1=([0-9]+).*/\\1/" <<<"$2"; }
+echo "# $(date -u +%FT%TZ) $(nproc) cores; ${seconds}s per run; ${rounds} rounds; ValidateToken at ${VALIDATE_RATE:-2000}/s (open loop, 8 in flight at most); Login flood ${FLOOD_RATE:-1000}/s"
+for round in $(seq "$rounds"); do
+  idle=$($bin/load --target "127.0.0.1:$port" --rpc validate --token "$token" --seconds "$seconds" --concurrency 8 --rate "${VALIDATE_RATE:-2000}")
+  ${FLOOD_PREFIX:-} $bin/load --target "127.0.0.1:$port" --rpc login --username bench --password bench-password \
+    --rate "${FLOOD_RATE:-1000}" \
+    --seconds $((seconds + 2)) --concurrency ${FLOOD_CONCURRENCY:-256} >"$work/flood.txt" &
+  flood_pid=$!
+  sleep 1  # let the flood fill the hashing queue first
+  loaded=$($bin/load --target "127.0.0.1:$port" --rpc validate --token "$token" --seconds "$seconds" --concurrency 8 --rate "${VALIDATE_RATE:-2000}")
+  wait "$flood_pid"
+  echo "round $round idle:    $idle"
+  echo "round $round flooded: $loaded"
+  echo "round $round flood:   $(cat "$work/flood.txt")"
+  awk -v a="$(field p99_us "$idle")" -v b="$(field p99_us "$loaded")" \
+    'BEGIN { printf "round %d p99 flooded/idle = %.2f\n", '"$round"', b / a }'
+done
