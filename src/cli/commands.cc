@@ -468,14 +468,14 @@ class Command {
     if (noun == "users" && !arg.empty() && verb == "get") {
       pb::GetUserRequest request;
       request.set_user_id(arg);
-      pb::User response;
+      pb::GetUserResponse response;
       return CallAndPrint(prefix + "GetUser", request, response);
     }
     if (noun == "users" && !arg.empty() && (verb == "disable" || verb == "enable")) {
       pb::SetDisabledRequest request;
       request.set_user_id(arg);
       request.set_disabled(verb == "disable");
-      pb::User response;
+      pb::SetDisabledResponse response;
       return CallAndPrint(prefix + "SetDisabled", request, response);
     }
     if (noun == "users" && !arg.empty() && verb == "delete") {
@@ -501,7 +501,7 @@ class Command {
       for (const std::string& role : SplitList(Word(3))) {
         request.add_roles(role);
       }
-      pb::User response;
+      pb::SetRolesResponse response;
       return CallAndPrint(prefix + "SetRoles", request, response);
     }
     if (noun == "sessions" && !arg.empty()) {

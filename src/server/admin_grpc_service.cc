@@ -108,14 +108,15 @@ grpc::ServerUnaryReactor* AdminGrpcService::ListUsers(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminGrpcService::GetUser(grpc::CallbackServerContext* context,
                                                     const grpc::ByteBuffer* request,
                                                     grpc::ByteBuffer* response) {
-  return Run<pb::GetUserRequest, pb::User>(
+  return Run<pb::GetUserRequest, pb::GetUserResponse>(
       context, "/warden.v1.AdminService/GetUser", deps_.io_pool, request, response,
-      [this](const pb::GetUserRequest& in, pb::User& out, const Admitted&) -> absl::Status {
+      [this](const pb::GetUserRequest& in, pb::GetUserResponse& out,
+             const Admitted&) -> absl::Status {
         absl::StatusOr<core::User> user = deps_.admin.GetUser(in.user_id());
         if (!user.ok()) {
           return user.status();
         }
-        ToProto(*user, out);
+        ToProto(*user, *out.mutable_user());
         return absl::OkStatus();
       });
 }
@@ -123,15 +124,16 @@ grpc::ServerUnaryReactor* AdminGrpcService::GetUser(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminGrpcService::SetRoles(grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
-  return Run<pb::SetRolesRequest, pb::User>(
+  return Run<pb::SetRolesRequest, pb::SetRolesResponse>(
       context, "/warden.v1.AdminService/SetRoles", deps_.io_pool, request, response,
-      [this](const pb::SetRolesRequest& in, pb::User& out, const Admitted& caller) -> absl::Status {
+      [this](const pb::SetRolesRequest& in, pb::SetRolesResponse& out,
+             const Admitted& caller) -> absl::Status {
         absl::StatusOr<core::User> user = deps_.admin.SetRoles(
             ActorOf(caller), in.user_id(), {in.roles().begin(), in.roles().end()});
         if (!user.ok()) {
           return user.status();
         }
-        ToProto(*user, out);
+        ToProto(*user, *out.mutable_user());
         return absl::OkStatus();
       });
 }
@@ -139,16 +141,16 @@ grpc::ServerUnaryReactor* AdminGrpcService::SetRoles(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminGrpcService::SetDisabled(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
-  return Run<pb::SetDisabledRequest, pb::User>(
+  return Run<pb::SetDisabledRequest, pb::SetDisabledResponse>(
       context, "/warden.v1.AdminService/SetDisabled", deps_.io_pool, request, response,
-      [this](const pb::SetDisabledRequest& in, pb::User& out,
+      [this](const pb::SetDisabledRequest& in, pb::SetDisabledResponse& out,
              const Admitted& caller) -> absl::Status {
         absl::StatusOr<core::User> user =
             deps_.admin.SetDisabled(ActorOf(caller), in.user_id(), in.disabled());
         if (!user.ok()) {
           return user.status();
         }
-        ToProto(*user, out);
+        ToProto(*user, *out.mutable_user());
         return absl::OkStatus();
       });
 }

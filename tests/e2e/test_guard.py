@@ -203,13 +203,13 @@ class AdminCliTest(GuardTest):
         users = json.loads(self.admin_cli("admin", "users", "list").stdout)["users"]
         dave = [u for u in users if u["username"] == "dave"][0]
         self.assertEqual(json.loads(self.admin_cli("admin", "users", "get", dave["id"]).stdout)
-                         ["email"], "dave@example.com")
+                         ["user"]["email"], "dave@example.com")
         sessions = json.loads(self.admin_cli("admin", "sessions", "list", dave["id"]).stdout)
         self.assertEqual(len(sessions["sessions"]), 1)
         # Disable: dave's token stops validating at once and he cannot log in.
         r = self.admin_cli("admin", "users", "disable", dave["id"])
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(json.loads(r.stdout)["disabled"])
+        self.assertTrue(json.loads(r.stdout)["user"]["disabled"])
         with self.assertRaises(grpc.RpcError) as err:
             auth.ValidateToken(empty_pb2.Empty(), metadata=bearer(user_token))
         self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
