@@ -5,45 +5,18 @@
 # bounded by --seconds and stops by itself; loopback only.
 #   bench/overload.sh [SECONDS_PER_RUN] [ROUNDS]
 set -euo pipefail
-cd "$(dirname "$0")/.."
 seconds=${1:-10}
 rounds=${2:-3}
-bin=build/bin
-cmake --preset default >/dev/null
-cmake --build build --target wardend warden load >/dev/null
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
+bench_init wardend warden load
 
 # The flood comes from one address: lift the per-address Login limit and the address lockout so
 # that the hashing pool, not the rate limiter, is what sheds it.
-cat >"$work/policy.json" <<'JSON'
-{"methods": {"/auth.AuthService/Login": {"access": "public",
-                                         "per_peer": {"per_second": 1000000, "burst": 1000000}}}}
-JSON
+write_login_policy "$work/policy.json"
 # shellcheck disable=SC2086
-$bin/wardend --dev --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --data-dir "$work/data" \
-  --policy-file "$work/policy.json" --peer-lockout-after 1000000 ${WARDEND_FLAGS:-} \
-  >"$work/wardend.log" 2>&1 & pids+=($!)
-port=""
-for _ in $(seq 300); do
-  port=$(grep -oE '"msg":"listening on 127\.0\.0\.1:[0-9]+' "$work/wardend.log" | grep -oE '[0-9]+$' || true)
-  [[ -n $port ]] && break
-  sleep 0.1
-done
-[[ -n $port ]] || { cat "$work/wardend.log" >&2; exit 1; }
-
-export WARDEN_CREDENTIALS=$work/creds.json
-cli="$bin/warden --addr 127.0.0.1:$port"
-echo "bench-password" | $cli register --username bench --email bench@example.com --password-stdin >/dev/null
-echo "bench-password" | $cli login --username bench --password-stdin >/dev/null
-token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$WARDEN_CREDENTIALS")
+port=$(start_wardend wardend --policy-file "$work/policy.json" --peer-lockout-after 1000000 \
+  ${WARDEND_FLAGS:-})
+token=$(bench_token "$port" wardend)
 
 field() { sed -E "s/.*$1=([0-9]+).*/\\1/" <<<"$2"; }
 echo "# $(date -u +%FT%TZ) $(nproc) cores; ${seconds}s per run; ${rounds} rounds; ValidateToken at ${VALIDATE_RATE:-2000}/s (open loop, 8 in flight at most); Login flood ${FLOOD_RATE:-1000}/s"

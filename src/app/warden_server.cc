@@ -245,7 +245,8 @@ absl::Status WardenServer::Build() {
                           .threads = config_.hash_threads,
                           .max_queue = config_.hash_queue,
                           .nice = config_.hash_priority == "low" ? 10 : 0,
-                          .idle_priority = config_.hash_priority == "idle"});
+                          .idle_priority = config_.hash_priority == "idle",
+                          .idle_when_backlogged = config_.hash_priority == "adaptive"});
   io_pool_ = std::make_unique<WorkerPool>(WorkerPool::Options{
       .name = "io", .threads = config_.io_threads, .max_queue = config_.io_queue});
   if (absl::Status admin = BuildAdministration(*users, *sessions); !admin.ok()) {

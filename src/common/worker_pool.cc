@@ -66,8 +66,11 @@ void WorkerPool::Run() {
     // Best effort: without permission the thread keeps the default priority.
     (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), options_.nice);
   }
+  bool idle = options_.idle_priority;
+  const size_t threads = options_.threads == 0 ? 1 : options_.threads;
   for (;;) {
     std::function<void()> job;
+    size_t backlog = 0;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -77,6 +80,14 @@ void WorkerPool::Run() {
       job = std::move(queue_.front());
       queue_.pop_front();
       ++running_;
+      backlog = queue_.size();
+    }
+    if (options_.idle_when_backlogged && (backlog >= threads) != idle) {
+      sched_param param{};
+      if (pthread_setschedparam(pthread_self(), idle ? SCHED_OTHER : SCHED_IDLE, &param) == 0) {
+        idle = !idle;
+        idle ? idle_threads_.fetch_add(1) : idle_threads_.fetch_sub(1);
+      }
     }
     job();
     std::lock_guard<std::mutex> lock(mutex_);

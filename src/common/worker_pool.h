@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -27,6 +28,11 @@ class WorkerPool {
     int nice = 0;
     // Linux SCHED_IDLE: the threads get only CPU time no normal thread wants.
     bool idle_priority = false;
+    // Adaptive: a thread runs its job at SCHED_IDLE only while a backlog of at least `threads`
+    // jobs waits (the pool is overloaded), at normal priority otherwise. So a flood cannot take
+    // the CPU from latency-critical calls, yet a busy host cannot starve ordinary work either.
+    // Going back to normal needs RLIMIT_NICE or CAP_SYS_NICE; without them a thread stays idle.
+    bool idle_when_backlogged = false;
   };
 
   explicit WorkerPool(Options options);
@@ -41,6 +47,8 @@ class WorkerPool {
   void Stop();
 
   size_t QueuedForTest() const;
+  // Threads currently running at SCHED_IDLE (adaptive mode).
+  size_t IdleThreadsForTest() const { return idle_threads_.load(); }
   // Jobs queued or running.
   size_t PendingForTest() const;
 
@@ -53,6 +61,7 @@ class WorkerPool {
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
   size_t running_ = 0;
+  std::atomic<size_t> idle_threads_{0};
   std::once_flag joined_;
   std::vector<std::thread> threads_;
 };

@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <future>
+#include <memory>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <future>
+#include <memory>
 
 namespace warden {
 namespace {
@@ -70,6 +72,36 @@ TEST(WorkerPoolPriorityTest, IdlePriorityThreadsRunUnderSchedIdle) {
     policy.set_value(current);
   }));
   EXPECT_EQ(policy.get_future().get(), SCHED_IDLE);
+  pool.Stop();
+}
+
+TEST(WorkerPoolPriorityTest, AdaptiveThreadsGoIdleOnlyUnderABacklog) {
+  WorkerPool pool(WorkerPool::Options{
+      .name = "adaptive", .threads = 1, .max_queue = 8, .idle_when_backlogged = true});
+  auto policy_of_job = [&pool] {
+    auto policy = std::make_shared<std::promise<int>>();
+    std::future<int> result = policy->get_future();
+    EXPECT_TRUE(pool.TrySubmit([policy] {
+      int current = -1;
+      sched_param param{};
+      pthread_getschedparam(pthread_self(), &current, &param);
+      policy->set_value(current);
+    }));
+    return result;
+  };
+  EXPECT_EQ(policy_of_job().get(), SCHED_OTHER);  // no backlog
+  // Hold the only thread, queue three jobs: the first of them starts with two waiting.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  ASSERT_TRUE(pool.TrySubmit([released] { released.wait(); }));
+  std::future<int> first = policy_of_job();
+  std::future<int> second = policy_of_job();
+  std::future<int> third = policy_of_job();
+  release.set_value();
+  EXPECT_EQ(first.get(), SCHED_IDLE);
+  EXPECT_EQ(second.get(), SCHED_IDLE);
+  EXPECT_EQ(third.get(), SCHED_OTHER);  // the backlog is gone: back to normal
+  EXPECT_EQ(policy_of_job().get(), SCHED_OTHER);
   pool.Stop();
 }
 

@@ -213,8 +213,9 @@ const std::vector<Setting>& Settings() {
       {"hash-queue", "WARDEN_HASH_QUEUE", "queued hashing jobs before RESOURCE_EXHAUSTED (64)",
        false, WARDEN_UINT(mutable_workers()->set_hash_queue)},
       {"hash-priority", "WARDEN_HASH_PRIORITY",
-       "CPU priority of password hashing: idle (default; only spare CPU, so a Login flood cannot "
-       "slow ValidateToken), low (nice 10) or normal",
+       "CPU priority of password hashing: adaptive (default: normal, but only spare CPU while "
+       "a backlog waits, so a Login flood cannot slow ValidateToken), idle, low (nice 10) or "
+       "normal",
        false, WARDEN_STRING(mutable_workers()->set_hash_priority)},
       {"io-threads", "WARDEN_IO_THREADS", "store I/O threads (4)", false,
        WARDEN_UINT(mutable_workers()->set_io_threads)},
@@ -726,10 +727,10 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   config.io_queue = workers.has_io_queue() ? workers.io_queue() : config.io_queue;
   if (workers.has_hash_priority()) {
     config.hash_priority = workers.hash_priority();
-    if (config.hash_priority != "idle" && config.hash_priority != "low" &&
-        config.hash_priority != "normal") {
+    if (config.hash_priority != "adaptive" && config.hash_priority != "idle" &&
+        config.hash_priority != "low" && config.hash_priority != "normal") {
       problems.push_back(absl::StrCat("workers.hash_priority: '", config.hash_priority,
-                                      "' is not idle, low or normal"));
+                                      "' is not adaptive, idle, low or normal"));
     }
   }
   if (config.hash_threads == 0 || config.io_threads == 0 || config.hash_queue == 0 ||

@@ -43,9 +43,10 @@ struct ServerConfig {
   std::string public_url;   // empty: http://<host:port actually bound>
   size_t hash_threads = 0;  // 0: one per core
   size_t hash_queue = 64;
-  // CPU priority of password hashing: idle (Linux SCHED_IDLE: only CPU time nothing else wants),
-  // low (nice 10) or normal. A Login flood then cannot take the CPU from ValidateToken.
-  std::string hash_priority = "idle";
+  // CPU priority of password hashing: adaptive (normal, but Linux SCHED_IDLE while a backlog
+  // waits: a Login flood cannot take the CPU from ValidateToken, a busy host cannot starve
+  // logins), idle (always SCHED_IDLE), low (nice 10) or normal.
+  std::string hash_priority = "adaptive";
   size_t io_threads = 4;
   size_t io_queue = 1024;
   // Admission: the per-method policy (built-in default with the policy file over it) and the

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "common/call_context.h"
 #include "core/auth_service.h"
+#include "core/store_errors.h"
 #include "core/validation.h"
 
 namespace warden::core {
@@ -13,20 +14,6 @@ namespace {
 
 constexpr size_t kDefaultPageSize = 100;
 constexpr size_t kMaxRoles = 32;
-
-// Store failures: kNotFound passes through (with a message naming the thing), outages stay
-// kUnavailable, the rest become a generic kInternal.
-absl::Status FromStore(const absl::Status& status, absl::string_view not_found) {
-  switch (status.code()) {
-    case absl::StatusCode::kNotFound:
-      return absl::NotFoundError(not_found);
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-      return absl::UnavailableError("storage temporarily unavailable, retry later");
-    default:
-      return absl::InternalError("internal storage error");
-  }
-}
 
 absl::Status CheckUserId(absl::string_view user_id) {
   if (user_id.empty()) {
@@ -102,15 +89,8 @@ absl::StatusOr<User> AdminService::CreateUser(const Principal& actor,
   if (!hash.ok()) {
     return absl::InternalError("could not hash password");
   }
-  User user{.id = NewUuidV4(ports_.random),
-            .username = request.username,
-            .username_key = CaseFoldKey(request.username),
-            .email = request.email,
-            .email_key = CaseFoldKey(request.email),
-            .full_name = request.full_name,
-            .password_hash = *std::move(hash),
-            .roles = std::move(roles),
-            .created_at = ports_.clock.WallNow()};
+  User user = NewUserRecord(NewUuidV4(ports_.random), request, *std::move(hash), std::move(roles),
+                            ports_.clock.WallNow());
   if (absl::Status created = ports_.users.Create(user); !created.ok()) {
     return created.code() == absl::StatusCode::kAlreadyExists ? created : FromStore(created, "");
   }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/call_context.h"
+#include "core/store_errors.h"
 #include "core/validation.h"
 
 namespace warden::core {
@@ -78,18 +79,6 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
     diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   }
   return diff == 0;
-}
-
-absl::Status FromStore(const absl::Status& status, absl::string_view not_found) {
-  switch (status.code()) {
-    case absl::StatusCode::kNotFound:
-      return absl::NotFoundError(not_found);
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-      return absl::UnavailableError("storage temporarily unavailable, retry later");
-    default:
-      return absl::InternalError("internal storage error");
-  }
 }
 
 }  // namespace

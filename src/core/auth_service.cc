@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "common/call_context.h"
 #include "common/retry_after.h"
+#include "core/store_errors.h"
 #include "core/validation.h"
 
 namespace warden::core {
@@ -23,16 +24,6 @@ int64_t ToSeconds(WallTime t) {
 
 absl::Status InvalidCredentials() { return absl::UnauthenticatedError(kInvalidCredentials); }
 absl::Status InvalidToken() { return absl::UnauthenticatedError(kInvalidToken); }
-
-// Store outages stay kUnavailable (retryable); every other store error becomes kInternal with a
-// generic message, so no detail of the backend leaks to callers.
-absl::Status FromStore(const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kUnavailable ||
-      status.code() == absl::StatusCode::kDeadlineExceeded) {
-    return absl::UnavailableError("storage temporarily unavailable, retry later");
-  }
-  return absl::InternalError("internal storage error");
-}
 
 }  // namespace
 
@@ -97,17 +88,8 @@ absl::StatusOr<User> AuthService::Register(const RegistrationRequest& request) {
   if (!hash.ok()) {
     return absl::InternalError("could not hash password");
   }
-  User user{
-      .id = NewId(),
-      .username = request.username,
-      .username_key = CaseFoldKey(request.username),
-      .email = request.email,
-      .email_key = CaseFoldKey(request.email),
-      .full_name = request.full_name,
-      .password_hash = *std::move(hash),
-      .roles = options_.default_roles,
-      .created_at = ports_.clock.WallNow(),
-  };
+  User user = NewUserRecord(NewId(), request, *std::move(hash), options_.default_roles,
+                            ports_.clock.WallNow());
   if (absl::Status created = ports_.users.Create(user); !created.ok()) {
     events_.OnRegister(false);
     if (created.code() == absl::StatusCode::kAlreadyExists) {
