@@ -739,6 +739,18 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   }
 
   ApplyAdmission(merged, config, problems);
+  // The seed's variables name the TLS files when nothing else does (its server requires client
+  // certificates signed by TLS_CA_FILE).
+  auto* tls = merged.mutable_tls();
+  if (std::optional<std::string> v = env("TLS_CERT_FILE"); v && !tls->has_cert_file()) {
+    tls->set_cert_file(*v);
+  }
+  if (std::optional<std::string> v = env("TLS_KEY_FILE"); v && !tls->has_key_file()) {
+    tls->set_key_file(*v);
+  }
+  if (std::optional<std::string> v = env("TLS_CA_FILE"); v && !tls->has_client_ca_file()) {
+    tls->set_client_ca_file(*v);
+  }
   ApplyTransport(merged, config, problems);
 
   if (!problems.empty()) {

@@ -141,5 +141,65 @@ TEST(LoadServerConfigTest, HelpReturnsUsage) {
               StatusIs(absl::StatusCode::kCancelled, "--listen"));
 }
 
+TEST(LoadServerConfigTest, TlsFromFlagsOrTheSeedsVariables) {
+  const std::string cert = WriteTemp("cert.pem", "cert");
+  const std::string key = WriteTemp("key.pem", "key");
+  const std::string ca = WriteTemp("ca.pem", "ca");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(
+      {.environment = {{"TLS_CERT_FILE", cert}, {"TLS_KEY_FILE", key}, {"TLS_CA_FILE", ca}},
+       .args = {"--dev"}});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->tls_cert_file, cert);
+  EXPECT_EQ(config->tls_key_file, key);
+  EXPECT_EQ(config->tls_client_ca_file, ca);
+  EXPECT_TRUE(config->tls_require_client_cert);
+  EXPECT_THAT(LoadServerConfig({.args = {"--dev", "--tls-cert", cert}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "go together"));
+  EXPECT_THAT(
+      LoadServerConfig({.args = {"--dev", "--tls-cert", cert, "--tls-key", "/nonexistent"}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "cannot read /nonexistent"));
+  EXPECT_THAT(LoadServerConfig({.args = {"--dev", "--tls-cert", cert, "--tls-key", key,
+                                         "--tls-client-ca", ca, "--tls-client-auth", "maybe"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "require or optional"));
+}
+
+TEST(LoadServerConfigTest, PolicyFileOverridesBuiltInRules) {
+  const std::string policy =
+      WriteTemp("policy.json",
+                R"({"methods": {"/auth.AuthService/Login": {"access": "public",
+                                                  "per_peer": {"per_second": 2, "burst": 4}}},
+          "roles": {"support": {"permissions": ["users:read"]}}})");
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({.args = {"--dev", "--policy-file", policy, "--trusted-proxies",
+                                 "10.0.0.0/8, 192.168.0.0/16"}});
+  ASSERT_THAT(config, IsOk());
+  const core::MethodRule* login = config->policy.RuleFor("/auth.AuthService/Login");
+  ASSERT_NE(login, nullptr);
+  EXPECT_EQ(login->per_peer.per_second, 2);
+  EXPECT_EQ(login->per_peer.burst, 4);
+  EXPECT_NE(config->policy.RuleFor("/warden.v1.AdminService/ListUsers"), nullptr);  // kept
+  const core::Principal support{.roles = {"support"}};
+  EXPECT_TRUE(config->policy.HasPermission(support, "users:read"));
+  EXPECT_EQ(config->trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "192.168.0.0/16"}));
+  const std::string bad = WriteTemp("bad.json", R"({"methods": {"/x.Y/Z": {"acess": "public"}}})");
+  EXPECT_THAT(LoadServerConfig({.args = {"--dev", "--policy-file", bad}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "policy file"));
+}
+
+TEST(LoadServerConfigTest, LimitsAndLoginProtectionAreValidated) {
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({.args = {"--dev", "--lockout-after", "5", "--lockout-seconds", "60",
+                                 "--max-connection-age-seconds", "120", "--hash-priority", "low"}});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->login_protection.lockout_after, 5);
+  EXPECT_EQ(config->login_protection.lockout, std::chrono::seconds(60));
+  EXPECT_EQ(config->max_connection_age, std::chrono::seconds(120));
+  EXPECT_EQ(config->hash_priority, "low");
+  EXPECT_THAT(LoadServerConfig({.args = {"--dev", "--login-hourly-cap", "500"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "ASVS"));
+  EXPECT_THAT(LoadServerConfig({.args = {"--dev", "--max-message-bytes", "10"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "max_message_bytes"));
+}
+
 }  // namespace
 }  // namespace warden::config
