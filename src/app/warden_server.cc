@@ -252,11 +252,8 @@ absl::Status WardenServer::Build() {
   if (absl::Status admin = BuildAdministration(*users, *sessions); !admin.ok()) {
     return admin;
   }
-  // The observing interceptor (access log / spans) is installed when either is on; it removes
-  // the principal trailer, so only then may handlers add it.
-  const bool observed = config_.access_log != "off" || !config_.otlp_endpoint.empty();
   auth_service_ = std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_,
-                                                            admission_.get(), observed);
+                                                            admission_.get(), Observed());
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config_.listen, ServerCredentialsFor(config_), &port_);
@@ -409,9 +406,10 @@ absl::Status WardenServer::BuildAdministration(core::UserStore& users,
                                      .audit = *audit_store_,
                                      .io_pool = *io_pool_,
                                      .hash_pool = *hash_pool_,
-                                     .admission = admission_.get()});
-  account_service_ =
-      std::make_unique<server::AccountGrpcService>(*admin_, *hash_pool_, admission_.get());
+                                     .admission = admission_.get(),
+                                     .annotate_principal = Observed()});
+  account_service_ = std::make_unique<server::AccountGrpcService>(*admin_, *hash_pool_,
+                                                                  admission_.get(), Observed());
   return absl::OkStatus();
 }
 

@@ -87,6 +87,9 @@ class WardenServer {
   absl::Status BuildKeyRing();
   void TickKeyRotation();
   absl::Status StartHttp();
+  // The observing interceptor (access log / spans) is installed when either is on; it removes
+  // the principal trailer, so only then may handlers add it.
+  bool Observed() const { return config_.access_log != "off" || !config_.otlp_endpoint.empty(); }
   absl::Status ResolveMasterKey();
   absl::Status BuildAdministration(core::UserStore& users, core::SessionStore& sessions);
   absl::Status StartHealthListener();

@@ -78,8 +78,16 @@ grpc::ServerUnaryReactor* AdminGrpcService::Run(grpc::CallbackServerContext* con
                                                 grpc::ByteBuffer* response, Handler handle) {
   auto it = gates_.find(method);
   const Admission::Gate* gate = it == gates_.end() ? nullptr : it->second;
-  return OffloadUnary<Request, Response>(*context, deps_.admission, gate, pool, request, response,
-                                         std::move(handle));
+  return OffloadUnary<Request, Response>(
+      *context, deps_.admission, gate, pool, request, response,
+      [this, context, handle = std::move(handle)](const Request& in, Response& out,
+                                                  const Admitted& caller) -> absl::Status {
+        if (deps_.annotate_principal && caller.principal.has_value()) {
+          context->AddTrailingMetadata(std::string(observability::kPrincipalTrailer),
+                                       PrincipalLabel(*caller.principal));
+        }
+        return handle(in, out, caller);
+      });
 }
 
 grpc::ServerUnaryReactor* AdminGrpcService::ListUsers(grpc::CallbackServerContext* context,
@@ -329,8 +337,11 @@ grpc::ServerUnaryReactor* AdminGrpcService::ListAuditEvents(grpc::CallbackServer
 }
 
 AccountGrpcService::AccountGrpcService(core::AdminService& admin, WorkerPool& hash_pool,
-                                       Admission* admission)
-    : admin_(admin), hash_pool_(hash_pool), admission_(admission) {
+                                       Admission* admission, bool annotate_principal)
+    : admin_(admin),
+      hash_pool_(hash_pool),
+      admission_(admission),
+      annotate_principal_(annotate_principal) {
   if (admission_ != nullptr) {
     gate_ = &admission_->GateFor("/warden.v1.AccountService/ChangePassword");
   }
@@ -341,10 +352,14 @@ grpc::ServerUnaryReactor* AccountGrpcService::ChangePassword(grpc::CallbackServe
                                                              grpc::ByteBuffer* response) {
   return OffloadUnary<pb::ChangePasswordRequest, pb::ChangePasswordResponse>(
       *context, admission_, gate_, hash_pool_, request, response,
-      [this](const pb::ChangePasswordRequest& in, pb::ChangePasswordResponse&,
-             const Admitted& caller) -> absl::Status {
+      [this, context](const pb::ChangePasswordRequest& in, pb::ChangePasswordResponse&,
+                      const Admitted& caller) -> absl::Status {
         if (!caller.principal.has_value()) {
           return absl::UnauthenticatedError("sign in first: a bearer token is needed");
+        }
+        if (annotate_principal_) {
+          context->AddTrailingMetadata(std::string(observability::kPrincipalTrailer),
+                                       PrincipalLabel(*caller.principal));
         }
         return admin_.ChangePassword(*caller.principal, in.current_password(), in.new_password());
       });

@@ -46,6 +46,9 @@ class AdminGrpcService final : public RawAdminBase {
     WorkerPool& io_pool;
     WorkerPool& hash_pool;
     Admission* admission;
+    // Name the caller in a trailer for the observing interceptor (access log); only when that
+    // interceptor is installed, since it removes the trailer before sending.
+    bool annotate_principal = false;
   };
   explicit AdminGrpcService(Deps deps);
 
@@ -84,7 +87,8 @@ class AccountGrpcService final
     : public ::warden::v1::AccountService::WithRawCallbackMethod_ChangePassword<
           ::warden::v1::AccountService::Service> {
  public:
-  AccountGrpcService(core::AdminService& admin, WorkerPool& hash_pool, Admission* admission);
+  AccountGrpcService(core::AdminService& admin, WorkerPool& hash_pool, Admission* admission,
+                     bool annotate_principal = false);
   grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
                                            grpc::ByteBuffer* response) override;
@@ -93,6 +97,7 @@ class AccountGrpcService final
   core::AdminService& admin_;
   WorkerPool& hash_pool_;
   Admission* admission_;
+  const bool annotate_principal_;
   const Admission::Gate* gate_ = nullptr;
 };
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/call_context.h"
 #include "common/worker_pool.h"
 #include "observability/access_log.h"
@@ -105,6 +106,14 @@ grpc::ServerUnaryReactor* OffloadUnary(grpc::CallbackServerContext& call,
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry later"));
   }
   return reactor;
+}
+
+// How a principal is named in the access log: the user id, else "<kind>:<id>".
+inline std::string PrincipalLabel(const core::Principal& principal) {
+  if (principal.kind == core::Principal::Kind::kUser) {
+    return principal.id;
+  }
+  return absl::StrCat(core::PrincipalKindName(principal.kind), ":", principal.id);
 }
 
 }  // namespace warden::server

@@ -266,7 +266,7 @@ class AdminCliTest(GuardTest):
 class ApiKeyTest(GuardTest):
     def test_api_key_lifecycle(self):
         self.bootstrap_admin()
-        self.start()
+        self.start("--access-log", "all")
         self.admin_cli("login", "--username", "root", "--password-stdin", stdin=PASSWORD + "\n")
         r = self.admin_cli("admin", "apikeys", "create", "--name", "reporting", "--roles",
                            "auditor")
@@ -305,8 +305,9 @@ class ApiKeyTest(GuardTest):
         self.assertEqual(json.loads(self.admin_cli("admin", "apikeys", "list").stdout), {})
         self.assertEqual(len(json.loads(self.admin_cli("admin", "apikeys", "list", "--all")
                                         .stdout)["keys"]), 1)
-        # The secret never reached the log.
+        # The secret never reached the log; the access log names the key (by id) as the caller.
         self.assertNotIn(secret[17:], self.server.log())
+        self.assertIn('"principal":"api_key:%s"' % made["key"]["id"], self.server.log())
 
     def test_key_expires(self):
         self.bootstrap_admin()
