@@ -10,10 +10,10 @@ packages=(
   # libraries
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libabsl-dev
   libsodium-dev libssl-dev libsqlite3-dev libcrypt-dev nlohmann-json3-dev libspdlog-dev
-  libfmt-dev libcivetweb-dev prometheus-cpp-dev libcurl4-openssl-dev
+  libfmt-dev libcivetweb-dev prometheus-cpp-dev libcurl4-openssl-dev libpq-dev libhiredis-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-protobuf
-  python3-jwt python3-cryptography prometheus
+  python3-jwt python3-cryptography prometheus postgresql redis-server
   procps
 )
 

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL for the tests, from Debian's postgresql package.
+#   pg_fixture.sh start STATE   initdb + pg_ctl start in a new directory under /tmp; listens on
+#                               a Unix socket there only (no TCP port to collide on); writes the
+#                               directory to STATE and a libpq connection string to STATE.url
+#   pg_fixture.sh stop STATE    pg_ctl stop (the postmaster of that data directory only), rm -rf
+# initdb refuses to run as root, so as root the server runs as the `postgres` user.
+set -euo pipefail
+action=$1
+state=$2
+bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+
+as_postgres() {
+  if [[ $(id -u) == 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+stop() {
+  [[ -f $state ]] || return 0
+  local dir
+  dir=$(cat "$state")
+  if [[ -f $dir/data/postmaster.pid ]]; then
+    as_postgres "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null || true
+  fi
+  rm -rf "$dir" "$state" "$state.url"
+}
+
+case $action in
+  start)
+    stop  # a fixture left behind by an interrupted run
+    dir=$(mktemp -d /tmp/warden-pg-XXXXXX)
+    chmod 755 "$dir"
+    if [[ $(id -u) == 0 ]]; then
+      chown postgres: "$dir"
+    fi
+    echo "$dir" >"$state"
+    if ! as_postgres "$bindir/initdb" -D "$dir/data" -U warden -A trust --no-sync \
+        >"$dir/initdb.log" 2>&1; then
+      cat "$dir/initdb.log" >&2
+      exit 1
+    fi
+    if ! as_postgres "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=300" \
+        start >/dev/null; then
+      cat "$dir/server.log" >&2
+      exit 1
+    fi
+    echo "host=$dir dbname=postgres user=warden" >"$state.url"
+    echo "postgres fixture: $(cat "$state.url")"
+    ;;
+  stop)
+    stop
+    ;;
+  *)
+    echo "usage: pg_fixture.sh start|stop STATE" >&2
+    exit 2
+    ;;
+esac
