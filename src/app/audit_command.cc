@@ -4,9 +4,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
+#include "app/stores.h"
 #include "common/clock.h"
 #include "observability/logging.h"
-#include "storage/sqlite/sqlite_stores.h"
 
 namespace warden::app {
 
@@ -42,13 +42,12 @@ int RunAuditCommand(const config::ServerConfig& config, const std::vector<std::s
     err << usage;
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<storage::SqliteDatabase>> db =
-      storage::SqliteDatabase::Open({.path = config.sqlite_path});
-  if (!db.ok()) {
-    err << "wardend audit: " << db.status().message() << "\n";
+  absl::StatusOr<Stores> stores = OpenStores(config, /*migrate=*/config.dev);
+  if (!stores.ok()) {
+    err << "wardend audit: " << stores.status().message() << "\n";
     return 1;
   }
-  storage::SqliteAuditStore store(**db);
+  core::AuditStore& store = *stores->audit;
   absl::StatusOr<std::vector<core::AuditEvent>> events = store.ListAuditEvents(query);
   if (!events.ok()) {
     err << "wardend audit: " << events.status().message() << "\n";

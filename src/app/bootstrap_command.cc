@@ -4,13 +4,13 @@
 #include <filesystem>
 #include <iostream>
 
+#include "app/stores.h"
 #include "common/clock.h"
 #include "core/admin_service.h"
 #include "core/revocation_list.h"
 #include "core/validation.h"
 #include "crypto/argon2id_hasher.h"
 #include "crypto/sodium_primitives.h"
-#include "storage/sqlite/sqlite_stores.h"
 
 namespace warden::app {
 namespace {
@@ -73,15 +73,14 @@ int RunBootstrapCommand(const config::ServerConfig& config, const std::vector<st
   if (std::filesystem::create_directories(config.data_dir, dir_error)) {
     std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all, dir_error);
   }
-  absl::StatusOr<std::unique_ptr<storage::SqliteDatabase>> db =
-      storage::SqliteDatabase::Open({.path = config.sqlite_path});
-  if (!db.ok()) {
-    err << "wardend bootstrap-admin: " << db.status().message() << "\n";
+  absl::StatusOr<Stores> stores = OpenStores(config, /*migrate=*/true);
+  if (!stores.ok()) {
+    err << "wardend bootstrap-admin: " << stores.status().message() << "\n";
     return 1;
   }
-  storage::SqliteUserStore users(**db);
-  storage::SqliteSessionStore sessions(**db);
-  storage::SqliteAuditStore audit_store(**db);
+  core::UserStore& users = *stores->users;
+  core::SessionStore& sessions = *stores->sessions;
+  core::AuditStore& audit_store = *stores->audit;
   crypto::Argon2idPasswordHasher hasher(crypto::Argon2idPasswordHasher::Options{});
   crypto::SodiumRandomSource random;
   core::RevocationList revocations;  // a running server learns of revoked sessions on restart

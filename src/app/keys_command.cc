@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "app/stores.h"
 #include "common/clock.h"
 #include "core/key_rotation.h"
 #include "crypto/key_ring.h"
 #include "crypto/sodium_primitives.h"
-#include "storage/sqlite/sqlite_stores.h"
 
 namespace warden::app {
 namespace {
@@ -52,10 +52,9 @@ int RunKeysCommand(const config::ServerConfig& config, const std::vector<std::st
     err << "wardend keys: libsodium could not be initialised\n";
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<storage::SqliteDatabase>> db =
-      storage::SqliteDatabase::Open({.path = config.sqlite_path});
-  if (!db.ok()) {
-    err << "wardend keys: " << db.status().message() << "\n";
+  absl::StatusOr<Stores> stores = OpenStores(config, /*migrate=*/config.dev);
+  if (!stores.ok()) {
+    err << "wardend keys: " << stores.status().message() << "\n";
     return 1;
   }
   absl::StatusOr<crypto::MasterKey> master = LoadMasterKey(config);
@@ -63,8 +62,8 @@ int RunKeysCommand(const config::ServerConfig& config, const std::vector<std::st
     err << "wardend keys: " << master.status().message() << "\n";
     return 2;
   }
-  storage::SqliteSigningKeyStore store(**db);
-  storage::SqliteAuditStore audit(**db);
+  core::SigningKeyStore& store = *stores->signing_keys;
+  core::AuditStore& audit = *stores->audit;
   crypto::KeyRing ring(*std::move(master));
   SystemClock clock;
   const core::KeyScheduleOptions schedule{

@@ -184,19 +184,14 @@ absl::Status WardenServer::Build() {
         absl::StrCat("cannot create data dir ", config_.data_dir, ": ", error.message()));
   }
 
-  absl::StatusOr<std::unique_ptr<storage::SqliteDatabase>> database =
-      storage::SqliteDatabase::Open({.path = config_.sqlite_path});
-  if (!database.ok()) {
-    return database.status();
+  absl::StatusOr<Stores> stores =
+      OpenStores(config_, /*migrate=*/config_.dev || config_.migrate_on_start);
+  if (!stores.ok()) {
+    return stores.status();
   }
-  database_ = *std::move(database);
-  chmod(config_.sqlite_path.c_str(), 0600);  // SQLite gives -wal and -shm the same mode
-  users_ = std::make_unique<storage::SqliteUserStore>(*database_);
-  sessions_ = std::make_unique<storage::SqliteSessionStore>(*database_);
-  signing_keys_ = std::make_unique<storage::SqliteSigningKeyStore>(*database_);
-  audit_store_ = std::make_unique<storage::SqliteAuditStore>(*database_);
+  stores_ = *std::move(stores);
   audit_writer_ = std::make_unique<observability::AuditWriter>(
-      *audit_store_, observability::AuditWriter::Options{});
+      *stores_.audit, observability::AuditWriter::Options{});
   audit_writer_->Start();
   if (absl::Status master = ResolveMasterKey(); !master.ok()) {
     return master;
@@ -207,14 +202,15 @@ absl::Status WardenServer::Build() {
   hasher_ =
       std::make_unique<crypto::Argon2idPasswordHasher>(crypto::Argon2idPasswordHasher::Options{});
 
-  core::UserStore* users = users_.get();
-  core::SessionStore* sessions = sessions_.get();
+  core::UserStore* users = stores_.users.get();
+  core::SessionStore* sessions = stores_.sessions.get();
   if (config_.metrics) {
     auth_metrics_ = std::make_unique<observability::AuthMetrics>(*registry_);
     store_metrics_ = std::make_unique<observability::StoreMetrics>(*registry_, clock_);
-    metered_users_ = std::make_unique<observability::MeteredUserStore>(*users_, *store_metrics_);
+    metered_users_ =
+        std::make_unique<observability::MeteredUserStore>(*stores_.users, *store_metrics_);
     metered_sessions_ =
-        std::make_unique<observability::MeteredSessionStore>(*sessions_, *store_metrics_);
+        std::make_unique<observability::MeteredSessionStore>(*stores_.sessions, *store_metrics_);
     users = metered_users_.get();
     sessions = metered_sessions_.get();
   }
@@ -284,6 +280,19 @@ absl::Status WardenServer::Build() {
     }
     interceptors.push_back(
         std::make_unique<observability::MetricsInterceptorFactory>(*grpc_metrics_, clock_));
+    auto& pool = prometheus::BuildGauge()
+                     .Name("warden_db_pool_connections")
+                     .Help("Database connections of this replica by state (PostgreSQL).")
+                     .Register(*registry_);
+    pool_open_ = &pool.Add({{"state", "open"}});
+    pool_in_use_ = &pool.Add({{"state", "in_use"}});
+    pool_timeouts_ = &prometheus::BuildGauge()
+                          .Name("warden_db_pool_acquire_timeouts")
+                          .Help(
+                              "Calls that found no free database connection in time "
+                              "(answered UNAVAILABLE), since start.")
+                          .Register(*registry_)
+                          .Add({});
     prometheus::BuildGauge()
         .Name("warden_build_info")
         .Help("Always 1; the labels say which build is running.")
@@ -327,7 +336,7 @@ absl::Status WardenServer::Build() {
   health_.SetServing("", true);
   health_.SetServing(kAuthServiceName, true);
   prober_ = std::make_unique<server::HealthProber>(
-      health_, [this] { return users_->Ping(); },
+      health_, [this] { return stores_.users->Ping(); },
       [this] {
         TickKeyRotation();
         absl::StatusOr<int64_t> purged = auth_->PurgeExpired();
@@ -383,12 +392,11 @@ absl::Status WardenServer::BuildAdministration(core::UserStore& users,
                                 .audit = audit_writer_.get()},
       core::AdminService::Options{.revocation_ttl = config_.auth.access_ttl + config_.auth.leeway});
   if (master_key_.has_value()) {
-    api_key_store_ = std::make_unique<storage::SqliteApiKeyStore>(*database_);
     api_key_hasher_ =
         std::make_unique<crypto::HmacSha256TokenHasher>(master_key_->DeriveSubkey(1, "apikeys"));
     api_keys_ = std::make_unique<core::ApiKeyService>(
         core::ApiKeyService::Ports{
-            .store = *api_key_store_,
+            .store = *stores_.api_keys,
             .keyed_hasher = *api_key_hasher_,
             .random = random_,
             .clock = clock_,
@@ -403,7 +411,7 @@ absl::Status WardenServer::BuildAdministration(core::UserStore& users,
   admin_service_ = std::make_unique<server::AdminGrpcService>(
       server::AdminGrpcService::Deps{.admin = *admin_,
                                      .api_keys = api_keys_.get(),
-                                     .audit = *audit_store_,
+                                     .audit = *stores_.audit,
                                      .io_pool = *io_pool_,
                                      .hash_pool = *hash_pool_,
                                      .admission = admission_.get(),
@@ -465,8 +473,10 @@ absl::Status WardenServer::BuildKeyRing() {
   }
   key_ring_ = std::make_unique<crypto::KeyRing>(*master_key_);
   key_rotation_ = std::make_unique<core::KeyRotation>(
-      core::KeyRotation::Ports{
-          .store = *signing_keys_, .factory = *key_ring_, .installer = *key_ring_, .clock = clock_},
+      core::KeyRotation::Ports{.store = *stores_.signing_keys,
+                               .factory = *key_ring_,
+                               .installer = *key_ring_,
+                               .clock = clock_},
       core::KeyRotation::Options{
           .algorithm = config_.jwt_algorithm,
           .schedule = {.rotation_period = config_.rotation_period,
@@ -539,6 +549,12 @@ absl::Status WardenServer::StartHttp() {
             std::chrono::duration_cast<std::chrono::seconds>(clock_.WallNow().time_since_epoch())
                 .count();
         auth_metrics_->signing_key_age().Set(since > 0 ? static_cast<double>(now - since) : 0);
+      }
+      if (pool_open_ != nullptr) {
+        const std::array<double, 3> pool = stores_.pool_stats();
+        pool_open_->Set(pool[0]);
+        pool_in_use_->Set(pool[1]);
+        pool_timeouts_->Set(pool[2]);
       }
       return server::HttpResponse{
           .status = 200,

@@ -11,6 +11,7 @@
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
+#include "app/stores.h"
 #include "common/clock.h"
 #include "common/worker_pool.h"
 #include "config/server_config.h"
@@ -37,7 +38,6 @@
 #include "server/http_server.h"
 #include "server/key_grpc_service.h"
 #include "server/revocation_grpc_service.h"
-#include "storage/sqlite/sqlite_stores.h"
 
 namespace warden::app {
 
@@ -107,13 +107,12 @@ class WardenServer {
   std::unique_ptr<crypto::Argon2idPasswordHasher> hasher_;
   std::unique_ptr<crypto::KeyRing> key_ring_;
   std::unique_ptr<core::KeyRotation> key_rotation_;
-  std::unique_ptr<storage::SqliteSigningKeyStore> signing_keys_;
   std::unique_ptr<server::HttpServer> http_;
   std::string public_url_;
-  std::unique_ptr<storage::SqliteDatabase> database_;
-  std::unique_ptr<storage::SqliteUserStore> users_;
-  std::unique_ptr<storage::SqliteSessionStore> sessions_;
-  std::unique_ptr<storage::SqliteAuditStore> audit_store_;
+  Stores stores_;
+  prometheus::Gauge* pool_open_ = nullptr;
+  prometheus::Gauge* pool_in_use_ = nullptr;
+  prometheus::Gauge* pool_timeouts_ = nullptr;
   std::unique_ptr<observability::StoreMetrics> store_metrics_;
   std::unique_ptr<core::UserStore> metered_users_;
   std::unique_ptr<core::SessionStore> metered_sessions_;
@@ -129,7 +128,6 @@ class WardenServer {
   std::optional<crypto::MasterKey> master_key_;
   std::unique_ptr<core::InMemoryLoginThrottle> throttle_;
   std::unique_ptr<server::Admission> admission_;
-  std::unique_ptr<storage::SqliteApiKeyStore> api_key_store_;
   std::unique_ptr<crypto::HmacSha256TokenHasher> api_key_hasher_;
   std::unique_ptr<core::ApiKeyService> api_keys_;
   std::unique_ptr<core::AdminService> admin_;

@@ -206,6 +206,25 @@ const std::vector<Setting>& Settings() {
        WARDEN_UINT(mutable_login_protection()->set_peer_lockout_after)},
       {"peer-lockout-seconds", "WARDEN_PEER_LOCKOUT_SECONDS", "address lockout duration (900)",
        false, WARDEN_UINT(mutable_login_protection()->set_peer_lockout_seconds)},
+      {"store", "WARDEN_STORE",
+       "sqlite (default, under --data-dir) or a PostgreSQL URL postgres://USER@HOST:PORT/DB", false,
+       WARDEN_STRING(mutable_storage()->set_url)},
+      {"postgres-pool-size", "WARDEN_POSTGRES_POOL_SIZE",
+       "PostgreSQL connections per replica (10); keep replicas x this below max_connections", false,
+       WARDEN_UINT(mutable_storage()->set_postgres_pool_size)},
+      {"postgres-acquire-timeout-ms", "WARDEN_POSTGRES_ACQUIRE_TIMEOUT_MS",
+       "how long a call waits for a free connection before UNAVAILABLE (2000)", false,
+       WARDEN_UINT(mutable_storage()->set_postgres_acquire_timeout_ms)},
+      {"migrate-on-start", "WARDEN_MIGRATE_ON_START",
+       "PostgreSQL: apply schema migrations at startup instead of `wardend migrate` (false)", true,
+       [](Proto& p, const std::string& v) -> std::optional<std::string> {
+         bool b = false;
+         if (auto e = ParseBool(v, b)) {
+           return e;
+         }
+         p.mutable_storage()->set_migrate_on_start(b);
+         return std::nullopt;
+       }},
       {"sqlite-path", "WARDEN_SQLITE_PATH", "SQLite database file (<data-dir>/warden.db)", false,
        WARDEN_STRING(mutable_storage()->set_sqlite_path)},
       {"hash-threads", "WARDEN_HASH_THREADS", "password hashing threads (one per core)", false,
@@ -600,6 +619,25 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   }
   config.sqlite_path = merged.storage().has_sqlite_path() ? merged.storage().sqlite_path()
                                                           : config.data_dir + "/warden.db";
+  const auto& storage = merged.storage();
+  if (storage.has_url() && storage.url() != "sqlite" && !storage.url().empty()) {
+    config.postgres_url = storage.url();
+    if (!absl::StartsWith(config.postgres_url, "postgres://") &&
+        !absl::StartsWith(config.postgres_url, "postgresql://")) {
+      problems.push_back("storage.url: must be sqlite or a postgres:// (postgresql://) URL");
+    }
+  }
+  if (storage.has_postgres_pool_size()) {
+    config.postgres_pool_size = storage.postgres_pool_size();
+    if (config.postgres_pool_size == 0 || config.postgres_pool_size > 1000) {
+      problems.push_back("storage.postgres_pool_size: must be 1..1000");
+    }
+  }
+  if (storage.has_postgres_acquire_timeout_ms()) {
+    config.postgres_acquire_timeout =
+        std::chrono::milliseconds(storage.postgres_acquire_timeout_ms());
+  }
+  config.migrate_on_start = storage.has_migrate_on_start() && storage.migrate_on_start();
 
   const auto& token = merged.token();
   auto seconds_setting = [&](bool has, uint32_t value, const char* name, std::chrono::seconds& out,

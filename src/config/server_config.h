@@ -25,6 +25,11 @@ struct ServerConfig {
   std::string otlp_endpoint;  // empty: no span export
   std::chrono::seconds drain = std::chrono::seconds(10);
   std::string sqlite_path;  // defaults to <data_dir>/warden.db
+  // PostgreSQL connection URL; empty: SQLite (the embedded default).
+  std::string postgres_url;
+  size_t postgres_pool_size = 10;
+  std::chrono::milliseconds postgres_acquire_timeout{2000};
+  bool migrate_on_start = false;
   core::AuthService::Options auth;
   std::string jwt_algorithm = "ES256";
   // Where signing keys come from: a shared secret (HS256), one key file, or the managed ring

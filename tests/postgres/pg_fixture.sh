@@ -4,6 +4,7 @@
 #                               a Unix socket there only (no TCP port to collide on); writes the
 #                               directory to STATE and a libpq connection string to STATE.url
 #   pg_fixture.sh stop STATE    pg_ctl stop (the postmaster of that data directory only), rm -rf
+#   pg_fixture.sh pause|resume STATE   stop / start that server, keeping its data (an outage)
 # initdb refuses to run as root, so as root the server runs as the `postgres` user.
 set -euo pipefail
 action=$1
@@ -54,8 +55,18 @@ case $action in
   stop)
     stop
     ;;
+  pause)  # stop the server, keep its data (a database outage)
+    dir=$(cat "$state")
+    as_postgres "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+    ;;
+  resume)  # start it again on the same data and socket
+    dir=$(cat "$state")
+    as_postgres "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=300" \
+      start >/dev/null
+    ;;
   *)
-    echo "usage: pg_fixture.sh start|stop STATE" >&2
+    echo "usage: pg_fixture.sh start|stop|pause|resume STATE" >&2
     exit 2
     ;;
 esac

@@ -8,6 +8,7 @@
 #include "app/audit_command.h"
 #include "app/bootstrap_command.h"
 #include "app/keys_command.h"
+#include "app/stores.h"
 #include "app/warden_server.h"
 #include "common/environment.h"
 #include "config/server_config.h"
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
       keys_args.push_back(args[1]);
       args.erase(args.begin(), args.begin() + 2);
     }
+  }
+  const bool migrate_command = !args.empty() && args[0] == "migrate";
+  if (migrate_command) {
+    args.erase(args.begin());  // `wardend migrate [server flags]`
   }
   const bool bootstrap_command = !args.empty() && args[0] == "bootstrap-admin";
   if (bootstrap_command) {
@@ -86,6 +91,9 @@ int main(int argc, char** argv) {
   }
   if (audit_command) {
     return warden::app::RunAuditCommand(*config, keys_args, std::cout, std::cerr);
+  }
+  if (migrate_command) {
+    return warden::app::RunMigrateCommand(*config, std::cout, std::cerr);
   }
   if (bootstrap_command) {
     const char* password = std::getenv("WARDEN_BOOTSTRAP_PASSWORD");

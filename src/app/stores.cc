@@ -1,0 +1,72 @@
+#include "app/stores.h"
+
+#include <sys/stat.h>
+
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "storage/postgres/pg_database.h"
+#include "storage/postgres/pg_stores.h"
+#include "storage/sqlite/sqlite_stores.h"
+
+namespace warden::app {
+
+absl::StatusOr<Stores> OpenStores(const config::ServerConfig& config, bool migrate) {
+  Stores stores;
+  if (config.postgres_url.empty()) {
+    absl::StatusOr<std::unique_ptr<storage::SqliteDatabase>> db =
+        storage::SqliteDatabase::Open({.path = config.sqlite_path});
+    if (!db.ok()) {
+      return db.status();
+    }
+    chmod(config.sqlite_path.c_str(), 0600);  // SQLite gives -wal and -shm the same mode
+    std::shared_ptr<storage::SqliteDatabase> owner = *std::move(db);
+    stores.owner = owner;
+    stores.backend = "sqlite";
+    stores.users = std::make_unique<storage::SqliteUserStore>(*owner);
+    stores.sessions = std::make_unique<storage::SqliteSessionStore>(*owner);
+    stores.signing_keys = std::make_unique<storage::SqliteSigningKeyStore>(*owner);
+    stores.audit = std::make_unique<storage::SqliteAuditStore>(*owner);
+    stores.api_keys = std::make_unique<storage::SqliteApiKeyStore>(*owner);
+    stores.pool_stats = [] { return std::array<double, 3>{0, 0, 0}; };
+    return stores;
+  }
+  absl::StatusOr<std::unique_ptr<storage::PgDatabase>> db =
+      storage::PgDatabase::Open({.url = config.postgres_url,
+                                 .pool_size = config.postgres_pool_size,
+                                 .acquire_timeout = config.postgres_acquire_timeout,
+                                 .migrate = migrate});
+  if (!db.ok()) {
+    return absl::Status(db.status().code(), absl::StrCat("PostgreSQL: ", db.status().message()));
+  }
+  std::shared_ptr<storage::PgDatabase> owner = *std::move(db);
+  stores.owner = owner;
+  stores.backend = "postgres";
+  stores.users = std::make_unique<storage::PgUserStore>(*owner);
+  stores.sessions = std::make_unique<storage::PgSessionStore>(*owner);
+  stores.signing_keys = std::make_unique<storage::PgSigningKeyStore>(*owner);
+  stores.audit = std::make_unique<storage::PgAuditStore>(*owner);
+  stores.api_keys = std::make_unique<storage::PgApiKeyStore>(*owner);
+  stores.pool_stats = [db = owner.get()] {
+    const storage::PgDatabase::PoolStats stats = db->Stats();
+    return std::array<double, 3>{static_cast<double>(stats.size), static_cast<double>(stats.in_use),
+                                 static_cast<double>(stats.waits_timed_out)};
+  };
+  return stores;
+}
+
+int RunMigrateCommand(const config::ServerConfig& config, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<Stores> stores = OpenStores(config, /*migrate=*/true);
+  if (!stores.ok()) {
+    err << "wardend migrate: " << stores.status().message() << "\n";
+    return stores.status().code() == absl::StatusCode::kFailedPrecondition ? 3 : 1;
+  }
+  out << "schema up to date (" << stores->backend;
+  if (stores->backend == "postgres") {
+    out << ", version " << storage::PgDatabase::LatestSchemaVersion();
+  }
+  out << ")\n";
+  return 0;
+}
+
+}  // namespace warden::app

@@ -1,0 +1,178 @@
+"""End-to-end on PostgreSQL: a real server from Debian's postgresql package (started here with
+tests/postgres/pg_fixture.sh on a Unix socket in a temporary directory), `wardend migrate`, two
+wardend replicas sharing it, a racing refresh across replicas, and a database outage that calls
+survive with UNAVAILABLE and recover from by themselves."""
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+import grpc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import SOURCE_DIR, WARDEND, ServerTest, Wardend, generate_stubs  # noqa
+
+generate_stubs(os.path.join(SOURCE_DIR, "proto"), ["auth.proto", "health/v1/health.proto"])
+import auth_pb2 as pb2  # noqa: E402
+import auth_pb2_grpc as pb2_grpc  # noqa: E402
+from google.protobuf import empty_pb2  # noqa: E402
+from health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
+
+FIXTURE = os.path.join(SOURCE_DIR, "tests", "postgres", "pg_fixture.sh")
+PASSWORD = "correct horse battery"
+
+
+def wait_until(predicate, timeout=30.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    raise AssertionError("condition not met within %.1fs" % timeout)
+
+
+class PostgresTest(ServerTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.state = os.path.join(tempfile.mkdtemp(prefix="warden-pg-state-"), "pg")
+        subprocess.run(["bash", FIXTURE, "start", cls.state], check=True, capture_output=True,
+                       timeout=120)
+        with open(cls.state) as f:
+            cls.socket_dir = f.read().strip()
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run(["bash", FIXTURE, "stop", cls.state], check=False, timeout=120)
+
+    def setUp(self):
+        super().setUp()
+        # A database of its own per test.
+        self.db = "t%d_%d" % (os.getpid(), int(time.monotonic() * 1000) % 10**7)
+        subprocess.run(["psql", "-h", self.socket_dir, "-U", "warden", "-d", "postgres", "-q",
+                        "-c", "CREATE DATABASE %s" % self.db], check=True, capture_output=True,
+                       timeout=60)
+        self.url = "postgresql://warden@/%s?host=%s" % (self.db, self.socket_dir)
+        self.replicas = []
+
+    def tearDown(self):
+        for replica in self.replicas:
+            replica.kill()
+        super().tearDown()
+
+    def wardend(self, *args, name="a"):
+        return subprocess.run([WARDEND] + list(args) + ["--dev", "--data-dir",
+                                                        os.path.join(self.dir, name), "--store",
+                                                        self.url],
+                              capture_output=True, text=True, timeout=120)
+
+    def master_key(self):
+        """One master key file for every replica (they share the key ring)."""
+        master = os.path.join(self.dir, "master.key")
+        if not os.path.exists(master):
+            with open(master, "w") as f:
+                f.write(subprocess.run(["openssl", "rand", "-base64", "32"], check=True,
+                                       capture_output=True, text=True).stdout)
+        return master
+
+    def replica(self, name):
+        server = Wardend(WARDEND, os.path.join(self.dir, name), dev=False,
+                         extra_args=("--store", self.url, "--master-key-file",
+                                     self.master_key())).start()
+        self.replicas.append(server)
+        return server
+
+    def stub(self, server):
+        channel = grpc.insecure_channel(server.address)
+        self.addCleanup(channel.close)
+        return pb2_grpc.AuthServiceStub(channel)
+
+    def test_migrate_is_explicit_and_refuses_an_unknown_schema(self):
+        # Outside --dev, a fresh database is not migrated behind the operator's back.
+        r = subprocess.run([WARDEND, "--data-dir", os.path.join(self.dir, "x"), "--store",
+                            self.url, "--master-key-file", self.master_key(), "--listen",
+                            "127.0.0.1:0"], capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("wardend migrate", r.stdout + r.stderr)
+        r = self.wardend("migrate")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("schema up to date (postgres, version 1)", r.stdout)
+        subprocess.run(["psql", "-h", self.socket_dir, "-U", "warden", "-d", self.db, "-q", "-c",
+                        "UPDATE warden_schema SET version = 99"], check=True, timeout=60)
+        r = self.wardend("migrate")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("newer than this build", r.stderr)
+
+    def test_two_replicas_share_users_sessions_and_a_racing_refresh_has_one_winner(self):
+        self.assertEqual(self.wardend("migrate").returncode, 0)
+        a = self.replica("a")
+        b = self.replica("b")
+        sa, sb = self.stub(a), self.stub(b)
+        sa.Register(pb2.RegisterRequest(username="pat", email="pat@example.com",
+                                        password=PASSWORD))
+        login = sb.Login(pb2.LoginRequest(username="pat", password=PASSWORD))  # login on B
+        self.assertEqual(sa.ValidateToken(empty_pb2.Empty(), metadata=(
+            ("authorization", "Bearer " + login.access_token),)).username, "pat")  # valid on A
+        refreshed = sa.RefreshToken(pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
+        # The same refresh token presented to both replicas at once: exactly one successor.
+        results = []
+        barrier = threading.Barrier(2)
+
+        def rotate(stub):
+            barrier.wait()
+            try:
+                results.append(stub.RefreshToken(pb2.RefreshTokenRequest(
+                    refresh_token=refreshed.refresh_token)).refresh_token)
+            except grpc.RpcError as e:
+                results.append(e.code())
+        threads = [threading.Thread(target=rotate, args=(s,)) for s in (sa, sb)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        winners = [r for r in results if isinstance(r, str)]
+        self.assertEqual(len(winners), 1, results)
+        self.assertIn(grpc.StatusCode.UNAUTHENTICATED, results)
+        # Logout on B ends the session for refresh on A too (the store is shared).
+        sb.Logout(empty_pb2.Empty(), metadata=(("authorization", "Bearer " + login.access_token),))
+        with self.assertRaises(grpc.RpcError) as err:
+            sa.RefreshToken(pb2.RefreshTokenRequest(refresh_token=winners[0]))
+        self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_database_outage_is_unavailable_then_heals(self):
+        self.assertEqual(self.wardend("migrate").returncode, 0)
+        a = self.replica("a")
+        auth = self.stub(a)
+        auth.Register(pb2.RegisterRequest(username="quinn", email="quinn@example.com",
+                                          password=PASSWORD))
+        login = auth.Login(pb2.LoginRequest(username="quinn", password=PASSWORD))
+        subprocess.run(["bash", FIXTURE, "pause", self.state], check=True, timeout=120)
+        try:
+            with self.assertRaises(grpc.RpcError) as err:
+                auth.Login(pb2.LoginRequest(username="quinn", password=PASSWORD), timeout=20)
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAVAILABLE)
+            # ValidateToken needs no database.
+            self.assertEqual(auth.ValidateToken(empty_pb2.Empty(), metadata=(
+                ("authorization", "Bearer " + login.access_token),)).username, "quinn")
+            health = health_pb2_grpc.HealthStub(grpc.insecure_channel(a.address))
+            wait_until(lambda: health.Check(health_pb2.HealthCheckRequest(
+                service="auth.AuthService")).status == health_pb2.HealthCheckResponse.NOT_SERVING)
+        finally:
+            subprocess.run(["bash", FIXTURE, "resume", self.state], check=True, timeout=120)
+
+        def logs_in():
+            try:
+                auth.Login(pb2.LoginRequest(username="quinn", password=PASSWORD), timeout=20)
+                return True
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.UNAVAILABLE)
+                return False
+        wait_until(logs_in, timeout=60, interval=0.5)
+        wait_until(lambda: health.Check(health_pb2.HealthCheckRequest(
+            service="auth.AuthService")).status == health_pb2.HealthCheckResponse.SERVING)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
