@@ -3,6 +3,7 @@ tests/postgres/pg_fixture.sh on a Unix socket in a temporary directory), `warden
 wardend replicas sharing it, a racing refresh across replicas, and a database outage that calls
 survive with UNAVAILABLE and recover from by themselves."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,6 +47,7 @@ class PostgresTest(ServerTest):
     @classmethod
     def tearDownClass(cls):
         subprocess.run(["bash", FIXTURE, "stop", cls.state], check=False, timeout=120)
+        shutil.rmtree(os.path.dirname(cls.state), ignore_errors=True)
 
     def setUp(self):
         super().setUp()
