@@ -595,6 +595,14 @@ std::string WardenServer::DiscoveryDocument() const {
       .dump();
 }
 
+void WardenServer::BeginDrain() {
+  if (prober_ != nullptr) {
+    prober_->Stop();  // it would turn the services SERVING again
+  }
+  health_.SetServing("", false);
+  health_.SetServing(kAuthServiceName, false);
+}
+
 void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   std::call_once(shutdown_once_, [this, deadline] {
     if (prober_ != nullptr) {
@@ -671,6 +679,14 @@ int RunServer(const config::ServerConfig& config) {
   sigwait(&signals, &signal);
   spdlog::info("received {}, draining for up to {}s", signal == SIGTERM ? "SIGTERM" : "SIGINT",
                config.drain.count());
+  if (config.drain_delay.count() > 0) {
+    (*server)->BeginDrain();
+    spdlog::info("NOT_SERVING; still serving for {}s while load balancers notice",
+                 config.drain_delay.count());
+    // A second SIGTERM/SIGINT cuts the delay short.
+    const timespec delay{.tv_sec = static_cast<time_t>(config.drain_delay.count()), .tv_nsec = 0};
+    sigtimedwait(&signals, nullptr, &delay);
+  }
   (*server)->Shutdown(std::chrono::system_clock::now() + config.drain);
   spdlog::info("stopped");
   return 0;

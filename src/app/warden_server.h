@@ -75,6 +75,9 @@ class WardenServer {
   // Calls waiting for or running on the hashing pool.
   size_t PendingHashJobsForTest() const { return hash_pool_->PendingForTest(); }
 
+  // Health turns NOT_SERVING (Check, Watch, /readyz) while calls are still served: the first step
+  // of a graceful drain, so load balancers stop sending before the server stops accepting.
+  void BeginDrain();
   // Drains: health NOT_SERVING, Watch streams end, in-flight calls get until `deadline`, then
   // the rest are cancelled. Idempotent.
   void Shutdown(std::chrono::system_clock::time_point deadline);

@@ -94,6 +94,10 @@ const std::vector<Setting>& Settings() {
        false, WARDEN_STRING(set_otlp_endpoint)},
       {"drain-seconds", "WARDEN_DRAIN_SECONDS", "graceful shutdown budget in seconds (10)", false,
        WARDEN_UINT(set_drain_seconds)},
+      {"drain-delay-seconds", "WARDEN_DRAIN_DELAY_SECONDS",
+       "on SIGTERM, report NOT_SERVING but keep serving this long before draining (0; 5-10 "
+       "behind a load balancer or in Kubernetes)",
+       false, WARDEN_UINT(set_drain_delay_seconds)},
       {"issuer", "WARDEN_ISSUER", "token issuer, claim iss (warden)", false,
        WARDEN_STRING(mutable_token()->set_issuer)},
       {"audience", "WARDEN_AUDIENCE", "token audience, claim aud (warden)", false,
@@ -610,6 +614,12 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
       !absl::StartsWith(config.otlp_endpoint, "https://")) {
     problems.push_back(absl::StrCat("otlp_endpoint: '", config.otlp_endpoint,
                                     "' is not an http:// or https:// URL"));
+  }
+  if (merged.has_drain_delay_seconds()) {
+    config.drain_delay = std::chrono::seconds(merged.drain_delay_seconds());
+    if (merged.drain_delay_seconds() > 300) {
+      problems.push_back("drain_delay_seconds: must be 0..300");
+    }
   }
   if (merged.has_drain_seconds()) {
     config.drain = std::chrono::seconds(merged.drain_seconds());

@@ -24,6 +24,9 @@ struct ServerConfig {
   uint32_t access_log_sample_percent = 100;
   std::string otlp_endpoint;  // empty: no span export
   std::chrono::seconds drain = std::chrono::seconds(10);
+  // On SIGTERM: health turns NOT_SERVING at once, calls keep being served this long (so load
+  // balancers and Kubernetes endpoints notice), then the drain above starts.
+  std::chrono::seconds drain_delay = std::chrono::seconds(0);
   std::string sqlite_path;  // defaults to <data_dir>/warden.db
   // PostgreSQL connection URL; empty: SQLite (the embedded default).
   std::string postgres_url;

@@ -3,6 +3,7 @@ client (Debian's python3-grpcio) generated from proto/auth.proto."""
 import base64
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -158,6 +159,25 @@ class LifecycleTest(ServerTest):
         self.assertEqual(received[0], health_pb2.HealthCheckResponse.NOT_SERVING)
         self.assertIn("draining", self.server.log())
         channel.close()
+
+    def test_drain_delay_reports_not_serving_but_keeps_serving_then_stops(self):
+        self.start("--drain-delay-seconds", "4", "--drain-seconds", "10")
+        channel = grpc.insecure_channel(self.server.address)
+        self.addCleanup(channel.close)
+        health = health_pb2_grpc.HealthStub(channel)
+        auth = pb2_grpc.AuthServiceStub(channel)
+        stream = health.Watch(health_pb2.HealthCheckRequest(service="auth.AuthService"))
+        self.assertEqual(next(stream).status, health_pb2.HealthCheckResponse.SERVING)
+        self.server.proc.send_signal(signal.SIGTERM)
+        # The watcher hears NOT_SERVING at once, while the stream (and the server) go on.
+        self.assertEqual(next(stream).status, health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.assertEqual(health.Check(health_pb2.HealthCheckRequest(service="auth.AuthService"))
+                         .status, health_pb2.HealthCheckResponse.NOT_SERVING)
+        # Calls that still arrive (a load balancer has not noticed yet) are served.
+        auth.Register(pb2.RegisterRequest(username="late", email="late@example.com",
+                                          password="long-password"))
+        self.assertEqual(self.server.proc.wait(timeout=30), 0)
+        self.assertIn("still serving for 4s", self.server.log())
 
     def test_dev_mode_makes_a_private_master_key_and_says_so(self):
         self.start()
