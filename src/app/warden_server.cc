@@ -349,6 +349,21 @@ absl::Status WardenServer::Build() {
       server::HealthProber::Options{.interval = kProbeInterval,
                                     .services = {"", kAuthServiceName}});
   prober_->Start();
+  if (config_.revocation_sync.count() > 0) {
+    revocation_sync_ = std::thread([this] {
+      std::unique_lock lock(sync_mutex_);
+      while (
+          !sync_stop_cv_.wait_for(lock, config_.revocation_sync, [this] { return sync_stop_; })) {
+        lock.unlock();
+        // Idempotent: only entries this replica did not have yet reach the list (and the
+        // revocation stream to verifiers).
+        if (absl::Status synced = auth_->LoadRevocations(); !synced.ok()) {
+          spdlog::debug("revocation sync: {}", std::string(synced.message()));
+        }
+        lock.lock();
+      }
+    });
+  }
   return absl::OkStatus();
 }
 
@@ -605,6 +620,14 @@ void WardenServer::BeginDrain() {
 
 void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   std::call_once(shutdown_once_, [this, deadline] {
+    {
+      std::lock_guard lock(sync_mutex_);
+      sync_stop_ = true;
+    }
+    sync_stop_cv_.notify_all();
+    if (revocation_sync_.joinable()) {
+      revocation_sync_.join();
+    }
     if (prober_ != nullptr) {
       prober_->Stop();
     }

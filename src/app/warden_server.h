@@ -143,6 +143,12 @@ class WardenServer {
   int health_port_ = 0;
 
   std::unique_ptr<server::HealthProber> prober_;
+  // Pulls revocations made by other replicas from the shared store (every
+  // config.revocation_sync), so a logout anywhere is honoured here within about that long.
+  std::thread revocation_sync_;
+  std::mutex sync_mutex_;
+  std::condition_variable sync_stop_cv_;
+  bool sync_stop_ = false;
   std::once_flag shutdown_once_;
 };
 

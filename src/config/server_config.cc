@@ -229,6 +229,9 @@ const std::vector<Setting>& Settings() {
          p.mutable_storage()->set_migrate_on_start(b);
          return std::nullopt;
        }},
+      {"revocation-sync-ms", "WARDEN_REVOCATION_SYNC_MS",
+       "how often revocations made by other replicas are read from the store (1000; 0: never)",
+       false, WARDEN_UINT(mutable_storage()->set_revocation_sync_ms)},
       {"sqlite-path", "WARDEN_SQLITE_PATH", "SQLite database file (<data-dir>/warden.db)", false,
        WARDEN_STRING(mutable_storage()->set_sqlite_path)},
       {"hash-threads", "WARDEN_HASH_THREADS", "password hashing threads (one per core)", false,
@@ -648,6 +651,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
         std::chrono::milliseconds(storage.postgres_acquire_timeout_ms());
   }
   config.migrate_on_start = storage.has_migrate_on_start() && storage.migrate_on_start();
+  if (storage.has_revocation_sync_ms()) {
+    config.revocation_sync = std::chrono::milliseconds(storage.revocation_sync_ms());
+  }
 
   const auto& token = merged.token();
   auto seconds_setting = [&](bool has, uint32_t value, const char* name, std::chrono::seconds& out,

@@ -33,6 +33,8 @@ struct ServerConfig {
   size_t postgres_pool_size = 10;
   std::chrono::milliseconds postgres_acquire_timeout{2000};
   bool migrate_on_start = false;
+  // How often revocations made by other replicas are pulled from the shared store; 0: never.
+  std::chrono::milliseconds revocation_sync{1000};
   core::AuthService::Options auth;
   std::string jwt_algorithm = "ES256";
   // Where signing keys come from: a shared secret (HS256), one key file, or the managed ring

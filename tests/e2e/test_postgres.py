@@ -137,11 +137,28 @@ class PostgresTest(ServerTest):
         winners = [r for r in results if isinstance(r, str)]
         self.assertEqual(len(winners), 1, results)
         self.assertIn(grpc.StatusCode.UNAUTHENTICATED, results)
-        # Logout on B ends the session for refresh on A too (the store is shared).
+        # Logout on B ends the session for refresh on A too (the store is shared), and A's
+        # ValidateToken refuses the token within about a second (A pulls revocations from the
+        # store; ValidateToken itself does no I/O).
+        token = sa.Login(pb2.LoginRequest(username="pat", password=PASSWORD)).access_token
+        bearer = (("authorization", "Bearer " + token),)
+        self.assertEqual(sa.ValidateToken(empty_pb2.Empty(), metadata=bearer).username, "pat")
         sb.Logout(empty_pb2.Empty(), metadata=(("authorization", "Bearer " + login.access_token),))
         with self.assertRaises(grpc.RpcError) as err:
             sa.RefreshToken(pb2.RefreshTokenRequest(refresh_token=winners[0]))
         self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        started = time.monotonic()
+        sb.Logout(empty_pb2.Empty(), metadata=bearer)
+
+        def refused_on_a():
+            try:
+                sa.ValidateToken(empty_pb2.Empty(), metadata=bearer)
+                return False
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.UNAUTHENTICATED)
+                return True
+        wait_until(refused_on_a, timeout=10, interval=0.05)
+        self.assertLess(time.monotonic() - started, 3.0)
 
     def test_database_outage_is_unavailable_then_heals(self):
         self.assertEqual(self.wardend("migrate").returncode, 0)
