@@ -235,6 +235,15 @@ absl::Status WardenServer::Build() {
   if (absl::Status loaded = auth_->LoadRevocations(); !loaded.ok()) {
     return absl::UnavailableError(absl::StrCat("cannot load revocations: ", loaded.message()));
   }
+  if (!config_.redis_url.empty()) {
+    absl::StatusOr<storage::RedisAddress> address = storage::ParseRedisUrl(config_.redis_url);
+    if (!address.ok()) {
+      return absl::InvalidArgumentError(address.status().message());
+    }
+    redis_bus_ = std::make_unique<storage::RedisRevocationBus>(
+        revocations_, storage::RedisRevocationBus::Options{.url = config_.redis_url}, *address);
+    redis_bus_->Start();  // connects in the background; Warden serves without Redis too
+  }
 
   hash_pool_ = std::make_unique<WorkerPool>(
       WorkerPool::Options{.name = "hash",
@@ -293,6 +302,15 @@ absl::Status WardenServer::Build() {
                               "(answered UNAVAILABLE), since start.")
                           .Register(*registry_)
                           .Add({});
+    if (!config_.redis_url.empty()) {
+      redis_connected_ = &prometheus::BuildGauge()
+                              .Name("warden_redis_connected")
+                              .Help(
+                                  "1 while the Redis revocation bus is subscribed; 0 means "
+                                  "revocations reach other replicas only through the store.")
+                              .Register(*registry_)
+                              .Add({});
+    }
     prometheus::BuildGauge()
         .Name("warden_build_info")
         .Help("Always 1; the labels say which build is running.")
@@ -565,6 +583,9 @@ absl::Status WardenServer::StartHttp() {
                 .count();
         auth_metrics_->signing_key_age().Set(since > 0 ? static_cast<double>(now - since) : 0);
       }
+      if (redis_connected_ != nullptr) {
+        redis_connected_->Set(redis_bus_ != nullptr && redis_bus_->Connected() ? 1 : 0);
+      }
       if (pool_open_ != nullptr) {
         const std::array<double, 3> pool = stores_.pool_stats();
         pool_open_->Set(pool[0]);
@@ -581,8 +602,13 @@ absl::Status WardenServer::StartHttp() {
   http_->Route("/readyz", [this] {
     const bool serving =
         health_.StatusOf(kAuthServiceName) == ::grpc::health::v1::HealthCheckResponse::SERVING;
+    // Without Redis the replica still serves (revocations travel through the store): ready,
+    // but say so.
+    const std::string redis = redis_bus_ == nullptr     ? ""
+                              : redis_bus_->Connected() ? " (redis: connected)"
+                                                        : " (redis: down, degraded fan-out)";
     return server::HttpResponse{.status = serving ? 200 : 503,
-                                .body = serving ? "SERVING\n" : "NOT_SERVING\n"};
+                                .body = (serving ? "SERVING" : "NOT_SERVING") + redis + "\n"};
   });
   if (absl::Status started = http_->Start(); !started.ok()) {
     return started;
@@ -620,6 +646,9 @@ void WardenServer::BeginDrain() {
 
 void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   std::call_once(shutdown_once_, [this, deadline] {
+    if (redis_bus_ != nullptr) {
+      redis_bus_->Stop();
+    }
     {
       std::lock_guard lock(sync_mutex_);
       sync_stop_ = true;

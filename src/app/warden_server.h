@@ -38,6 +38,7 @@
 #include "server/http_server.h"
 #include "server/key_grpc_service.h"
 #include "server/revocation_grpc_service.h"
+#include "storage/redis/redis_revocation_bus.h"
 
 namespace warden::app {
 
@@ -57,6 +58,8 @@ class WardenServer {
   // The plaintext health listener's port (0 when it is off).
   int health_port() const { return health_port_; }
   core::AdminService& admin() { return *admin_; }
+  // The Redis revocation bus, or nullptr without --redis.
+  storage::RedisRevocationBus* redis_bus() { return redis_bus_.get(); }
   // nullptr when API keys are unavailable (no master key outside --dev).
   core::ApiKeyService* api_keys() { return api_keys_.get(); }
   server::HealthService& health() { return health_; }
@@ -142,6 +145,8 @@ class WardenServer {
   std::unique_ptr<grpc::Server> health_server_;
   int health_port_ = 0;
 
+  std::unique_ptr<storage::RedisRevocationBus> redis_bus_;
+  prometheus::Gauge* redis_connected_ = nullptr;
   std::unique_ptr<server::HealthProber> prober_;
   // Pulls revocations made by other replicas from the shared store (every
   // config.revocation_sync), so a logout anywhere is honoured here within about that long.

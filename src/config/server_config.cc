@@ -232,6 +232,9 @@ const std::vector<Setting>& Settings() {
       {"revocation-sync-ms", "WARDEN_REVOCATION_SYNC_MS",
        "how often revocations made by other replicas are read from the store (1000; 0: never)",
        false, WARDEN_UINT(mutable_storage()->set_revocation_sync_ms)},
+      {"redis", "WARDEN_REDIS",
+       "Redis for revocation fan-out between replicas: redis://HOST:PORT or unix:///path (off)",
+       false, WARDEN_STRING(mutable_storage()->set_redis_url)},
       {"sqlite-path", "WARDEN_SQLITE_PATH", "SQLite database file (<data-dir>/warden.db)", false,
        WARDEN_STRING(mutable_storage()->set_sqlite_path)},
       {"hash-threads", "WARDEN_HASH_THREADS", "password hashing threads (one per core)", false,
@@ -651,6 +654,13 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
         std::chrono::milliseconds(storage.postgres_acquire_timeout_ms());
   }
   config.migrate_on_start = storage.has_migrate_on_start() && storage.migrate_on_start();
+  if (storage.has_redis_url()) {
+    config.redis_url = storage.redis_url();
+    if (!config.redis_url.empty() && !absl::StartsWith(config.redis_url, "redis://") &&
+        !absl::StartsWith(config.redis_url, "unix:///")) {
+      problems.push_back("storage.redis_url: must be redis://HOST:PORT or unix:///path");
+    }
+  }
   if (storage.has_revocation_sync_ms()) {
     config.revocation_sync = std::chrono::milliseconds(storage.revocation_sync_ms());
   }

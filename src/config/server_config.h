@@ -35,6 +35,8 @@ struct ServerConfig {
   bool migrate_on_start = false;
   // How often revocations made by other replicas are pulled from the shared store; 0: never.
   std::chrono::milliseconds revocation_sync{1000};
+  // Redis for revocation fan-out between replicas (redis://HOST:PORT or unix:///path); empty: off.
+  std::string redis_url;
   core::AuthService::Options auth;
   std::string jwt_algorithm = "ES256";
   // Where signing keys come from: a shared secret (HS256), one key file, or the managed ring

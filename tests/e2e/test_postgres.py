@@ -35,7 +35,9 @@ def wait_until(predicate, timeout=30.0, interval=0.1):
     raise AssertionError("condition not met within %.1fs" % timeout)
 
 
-class PostgresTest(ServerTest):
+class PostgresBase(ServerTest):
+    """A PostgreSQL server for the class, a database per test, replicas on it."""
+
     @classmethod
     def setUpClass(cls):
         cls.state = os.path.join(tempfile.mkdtemp(prefix="warden-pg-state-"), "pg")
@@ -79,10 +81,10 @@ class PostgresTest(ServerTest):
                                        capture_output=True, text=True).stdout)
         return master
 
-    def replica(self, name):
+    def replica(self, name, *extra):
         server = Wardend(WARDEND, os.path.join(self.dir, name), dev=False,
                          extra_args=("--store", self.url, "--master-key-file",
-                                     self.master_key())).start()
+                                     self.master_key()) + extra).start()
         self.replicas.append(server)
         return server
 
@@ -91,6 +93,8 @@ class PostgresTest(ServerTest):
         self.addCleanup(channel.close)
         return pb2_grpc.AuthServiceStub(channel)
 
+
+class PostgresTest(PostgresBase):
     def test_migrate_is_explicit_and_refuses_an_unknown_schema(self):
         # Outside --dev, a fresh database is not migrated behind the operator's back.
         r = subprocess.run([WARDEND, "--data-dir", os.path.join(self.dir, "x"), "--store",
@@ -191,6 +195,83 @@ class PostgresTest(ServerTest):
         wait_until(logs_in, timeout=60, interval=0.5)
         wait_until(lambda: health.Check(health_pb2.HealthCheckRequest(
             service="auth.AuthService")).status == health_pb2.HealthCheckResponse.SERVING)
+
+
+class RedisTest(PostgresBase):
+    """Revocation fan-out over a real redis-server (Unix socket in a temporary directory, no TCP
+    port), with the store sync turned off so that Redis is the only path between replicas."""
+
+    def start_redis(self):
+        self.redis_dir = getattr(self, "redis_dir", None) or tempfile.mkdtemp(prefix="warden-redis-")
+        self.redis_socket = os.path.join(self.redis_dir, "redis.sock")
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", "0", "--unixsocket", self.redis_socket,
+             "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir",
+             self.redis_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.redis_socket))
+
+    def stop_redis(self):
+        self.redis.terminate()
+        self.redis.wait(timeout=30)
+
+    def tearDown(self):
+        if getattr(self, "redis", None) and self.redis.poll() is None:
+            self.stop_redis()
+        super().tearDown()
+        if getattr(self, "redis_dir", None):
+            shutil.rmtree(self.redis_dir, ignore_errors=True)
+
+    def metric(self, server, name):
+        import urllib.request
+        text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % server.http_port,
+                                      timeout=10).read().decode()
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return None
+
+    def test_logout_on_one_replica_reaches_the_others_over_redis_and_survives_an_outage(self):
+        self.assertEqual(self.wardend("migrate").returncode, 0)
+        self.start_redis()
+        flags = ("--redis", "unix://" + self.redis_socket, "--revocation-sync-ms", "0")
+        a = self.replica("a", *flags)
+        b = self.replica("b", *flags)
+        sa, sb = self.stub(a), self.stub(b)
+        sa.Register(pb2.RegisterRequest(username="rita", email="rita@example.com",
+                                        password=PASSWORD))
+        for server in (a, b):
+            wait_until(lambda s=server: self.metric(s, "warden_redis_connected") == 1)
+
+        def logout_on_b_is_seen_on_a():
+            token = sa.Login(pb2.LoginRequest(username="rita", password=PASSWORD)).access_token
+            bearer = (("authorization", "Bearer " + token),)
+            self.assertEqual(sa.ValidateToken(empty_pb2.Empty(), metadata=bearer).username,
+                             "rita")
+            started = time.monotonic()
+            sb.Logout(empty_pb2.Empty(), metadata=bearer)
+
+            def refused():
+                try:
+                    sa.ValidateToken(empty_pb2.Empty(), metadata=bearer)
+                    return False
+                except grpc.RpcError as e:
+                    self.assertEqual(e.code(), grpc.StatusCode.UNAUTHENTICATED)
+                    return True
+            wait_until(refused, timeout=10, interval=0.02)
+            return time.monotonic() - started
+
+        self.assertLess(logout_on_b_is_seen_on_a(), 1.5)
+        # Redis goes away: ValidateToken keeps working, the metric says so, and the replicas
+        # find Redis again by themselves when it comes back.
+        self.stop_redis()
+        wait_until(lambda: self.metric(a, "warden_redis_connected") == 0)
+        token = sa.Login(pb2.LoginRequest(username="rita", password=PASSWORD)).access_token
+        self.assertEqual(sa.ValidateToken(empty_pb2.Empty(), metadata=(
+            ("authorization", "Bearer " + token),)).username, "rita")
+        self.start_redis()
+        for server in (a, b):
+            wait_until(lambda s=server: self.metric(s, "warden_redis_connected") == 1)
+        self.assertLess(logout_on_b_is_seen_on_a(), 1.5)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,233 @@
+#include "storage/redis/redis_revocation_bus.h"
+
+#include <hiredis/hiredis.h>
+#include <sys/socket.h>
+
+#include <random>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace warden::storage {
+namespace {
+
+// Set while this thread applies a revocation that came from Redis, so the list's listener
+// (ours) does not publish it back.
+thread_local bool applying_remote = false;
+
+std::string RandomOrigin() {
+  std::random_device device;
+  return absl::StrCat(absl::Hex(device(), absl::kZeroPad8), absl::Hex(device(), absl::kZeroPad8));
+}
+
+int64_t Micros(core::WallTime t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url) {
+  absl::string_view rest = url;
+  RedisAddress address;
+  if (absl::ConsumePrefix(&rest, "unix://")) {
+    if (rest.empty() || rest.front() != '/') {
+      return absl::InvalidArgumentError("redis: unix:// needs an absolute socket path");
+    }
+    address.unix_path = std::string(rest);
+    return address;
+  }
+  if (!absl::ConsumePrefix(&rest, "redis://")) {
+    return absl::InvalidArgumentError("redis: expected redis://HOST:PORT or unix:///path");
+  }
+  const size_t slash = rest.find('/');
+  if (slash != absl::string_view::npos) {
+    rest = rest.substr(0, slash);
+  }
+  const size_t colon = rest.rfind(':');
+  address.host = std::string(colon == absl::string_view::npos ? rest : rest.substr(0, colon));
+  address.port = 6379;
+  if (colon != absl::string_view::npos &&
+      (!absl::SimpleAtoi(rest.substr(colon + 1), &address.port) || address.port <= 0 ||
+       address.port > 65535)) {
+    return absl::InvalidArgumentError("redis: bad port");
+  }
+  if (address.host.empty()) {
+    return absl::InvalidArgumentError("redis: missing host");
+  }
+  return address;
+}
+
+RedisRevocationBus::RedisRevocationBus(core::RevocationList& revocations, Options options,
+                                       RedisAddress address)
+    : revocations_(revocations),
+      options_(std::move(options)),
+      address_(std::move(address)),
+      origin_(RandomOrigin()) {}
+
+RedisRevocationBus::~RedisRevocationBus() { Stop(); }
+
+redisContext* RedisRevocationBus::Connect() const {
+  const timeval timeout{.tv_sec = 2, .tv_usec = 0};
+  redisContext* context =
+      address_.unix_path.empty()
+          ? redisConnectWithTimeout(address_.host.c_str(), address_.port, timeout)
+          : redisConnectUnixWithTimeout(address_.unix_path.c_str(), timeout);
+  if (context != nullptr && context->err != 0) {
+    redisFree(context);
+    return nullptr;
+  }
+  return context;
+}
+
+void RedisRevocationBus::Start() {
+  listener_ = revocations_.Subscribe([this](const core::RevocationEvent& e) { OnLocal(e); });
+  publisher_thread_ = std::thread([this] { PublishLoop(); });
+  subscriber_thread_ = std::thread([this] { SubscribeLoop(); });
+}
+
+void RedisRevocationBus::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      return;
+    }
+    stopping_ = true;
+    if (subscriber_ != nullptr) {
+      shutdown(subscriber_->fd, SHUT_RDWR);  // wakes the blocked read
+    }
+  }
+  wake_.notify_all();
+  if (listener_ != 0) {
+    revocations_.Unsubscribe(listener_);
+  }
+  if (publisher_thread_.joinable()) {
+    publisher_thread_.join();
+  }
+  if (subscriber_thread_.joinable()) {
+    subscriber_thread_.join();
+  }
+}
+
+void RedisRevocationBus::OnLocal(const core::RevocationEvent& event) {
+  if (applying_remote) {
+    return;
+  }
+  std::string message =
+      absl::StrCat(origin_, " ", event.kind == core::RevocationEvent::Kind::kToken ? "t" : "s", " ",
+                   Micros(event.expires_at), " ", event.id);
+  {
+    std::lock_guard lock(mutex_);
+    if (outbox_.size() >= 10'000) {
+      outbox_.pop_front();  // Redis has been away long: the store still has every revocation
+    }
+    outbox_.push_back(std::move(message));
+  }
+  wake_.notify_one();
+}
+
+void RedisRevocationBus::PublishLoop() {
+  redisContext* context = nullptr;
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait_for(lock, options_.reconnect_every,
+                   [this] { return stopping_ || !outbox_.empty(); });
+    if (stopping_) {
+      break;
+    }
+    while (!outbox_.empty()) {
+      const std::string message = outbox_.front();
+      lock.unlock();
+      if (context == nullptr) {
+        context = Connect();
+      }
+      bool sent = false;
+      if (context != nullptr) {
+        auto* reply = static_cast<redisReply*>(
+            redisCommand(context, "PUBLISH %b %b", options_.channel.data(), options_.channel.size(),
+                         message.data(), message.size()));
+        sent = reply != nullptr && reply->type != REDIS_REPLY_ERROR;
+        if (reply != nullptr) {
+          freeReplyObject(reply);
+        }
+        if (!sent) {
+          redisFree(context);
+          context = nullptr;
+        }
+      }
+      lock.lock();
+      if (!sent) {
+        break;  // keep the message; retry after reconnect_every
+      }
+      published_.fetch_add(1);
+      outbox_.pop_front();
+    }
+  }
+  if (context != nullptr) {
+    redisFree(context);
+  }
+}
+
+void RedisRevocationBus::SubscribeLoop() {
+  while (true) {
+    redisContext* context = Connect();
+    {
+      std::unique_lock lock(mutex_);
+      if (stopping_) {
+        if (context != nullptr) {
+          redisFree(context);
+        }
+        return;
+      }
+      if (context == nullptr) {
+        wake_.wait_for(lock, options_.reconnect_every, [this] { return stopping_; });
+        continue;
+      }
+      subscriber_ = context;
+    }
+    auto* reply = static_cast<redisReply*>(
+        redisCommand(context, "SUBSCRIBE %b", options_.channel.data(), options_.channel.size()));
+    if (reply != nullptr) {
+      connected_.store(reply->type != REDIS_REPLY_ERROR);
+      freeReplyObject(reply);
+    }
+    while (connected_.load()) {
+      void* raw = nullptr;
+      if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
+        break;
+      }
+      auto* message = static_cast<redisReply*>(raw);
+      // ["message", channel, payload]
+      if (message->type == REDIS_REPLY_ARRAY && message->elements == 3 &&
+          message->element[2]->type == REDIS_REPLY_STRING) {
+        const absl::string_view payload(message->element[2]->str, message->element[2]->len);
+        std::vector<absl::string_view> parts = absl::StrSplit(payload, absl::MaxSplits(' ', 3));
+        int64_t expires_us = 0;
+        if (parts.size() == 4 && parts[0] != origin_ && (parts[1] == "t" || parts[1] == "s") &&
+            absl::SimpleAtoi(parts[2], &expires_us) && !parts[3].empty()) {
+          applying_remote = true;
+          revocations_.Apply(core::RevocationEvent{
+              .kind = parts[1] == "t" ? core::RevocationEvent::Kind::kToken
+                                      : core::RevocationEvent::Kind::kSession,
+              .id = std::string(parts[3]),
+              .expires_at = core::WallTime(std::chrono::duration_cast<core::WallTime::duration>(
+                  std::chrono::microseconds(expires_us)))});
+          applying_remote = false;
+          received_.fetch_add(1);
+        }
+      }
+      freeReplyObject(message);
+    }
+    connected_.store(false);
+    {
+      std::lock_guard lock(mutex_);
+      subscriber_ = nullptr;
+    }
+    redisFree(context);
+  }
+}
+
+}  // namespace warden::storage
