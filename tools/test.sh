@@ -66,11 +66,12 @@ if [[ "${WARDEN_SKIP_SANITIZERS:-0}" != "1" ]]; then
 
   echo "== TSan: concurrent units (worker pool, revocation list, stores, services, limiters)"
   tsan_targets=(warden_common_test warden_core_test warden_storage_memory_test
-                warden_storage_sqlite_test warden_storage_postgres_test warden_resilience_test)
+                warden_storage_sqlite_test warden_storage_postgres_test warden_storage_redis_test
+                warden_resilience_test)
   cmake --preset tsan >/dev/null
   cmake --build build-tsan -j"$jobs" --target "${tsan_targets[@]}"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    run_ctest tsan build-tsan -R '^(WorkerPoolTest|WorkerPoolPriorityTest|RevocationListTest|AuthServiceTest|AdminServiceTest|ApiKeyServiceTest|LoginThrottleTest|KeyedRateLimiterTest|Memory/|Sqlite/|SqliteDatabaseTest|Postgres/|PgDatabaseTest|postgres\.)'
+    run_ctest tsan build-tsan -R '^(WorkerPoolTest|WorkerPoolPriorityTest|RevocationListTest|AuthServiceTest|AdminServiceTest|ApiKeyServiceTest|LoginThrottleTest|KeyedRateLimiterTest|Memory/|Sqlite/|SqliteDatabaseTest|Postgres/|PgDatabaseTest|postgres\.|RedisRevocationBusTest)'
 fi
 
 if [[ "${WARDEN_SKIP_FUZZ:-0}" != "1" ]]; then
