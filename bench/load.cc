@@ -4,6 +4,7 @@
 //
 //   load --target 127.0.0.1:PORT --rpc validate --token JWT [--seconds 10] [--concurrency 64]
 //   load --target 127.0.0.1:PORT --rpc login --username U --password P
+//   load --target 127.0.0.1:PORT --rpc register --username PREFIX --password P  (new users)
 //   --rate N paces the calls: at most N starts per second in total (an open-loop flood of a
 //   fixed size rather than as fast as the server answers, refusals included).
 #include <grpcpp/alarm.h>
@@ -11,6 +12,8 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "auth.grpc.pb.h"
 
 namespace {
@@ -52,6 +56,7 @@ struct Run {
   Clock::time_point start;
   std::atomic<long> issued{0};
   std::atomic<long> tickets{0};
+  std::atomic<long> registered{0};
   std::mutex mutex;
   std::condition_variable done;
   int active = 0;
@@ -67,6 +72,8 @@ struct Slot {
   google::protobuf::Empty empty;
   auth::TokenInfo info;
   auth::LoginRequest login;
+  auth::RegisterRequest registration;
+  auth::RegisterResponse registration_response;
   auth::LoginResponse login_response;
   Clock::time_point started;
   std::vector<double> latencies_us;
@@ -111,6 +118,13 @@ struct Slot {
     if (run->options.rpc == "validate") {
       context->AddMetadata("authorization", "Bearer " + run->options.token);
       stub->async()->ValidateToken(context.get(), &empty, &info, on_done);
+    } else if (run->options.rpc == "register") {
+      // A new user per call: "<username>-<pid>-<n>".
+      const long n = run->registered.fetch_add(1);
+      registration.set_username(absl::StrCat(run->options.username, "-", getpid(), "-", n));
+      registration.set_email(absl::StrCat(registration.username(), "@example.com"));
+      registration.set_password(run->options.password);
+      stub->async()->Register(context.get(), &registration, &registration_response, on_done);
     } else {
       stub->async()->Login(context.get(), &login, &login_response, on_done);
     }
@@ -155,8 +169,8 @@ bool ParseArgs(int argc, char** argv, Options& o) {
     } else
       return false;
   }
-  return !o.target.empty() && (o.rpc == "validate" || o.rpc == "login") && o.seconds > 0 &&
-         o.seconds <= 600 && o.concurrency > 0 && o.channels > 0;
+  return !o.target.empty() && (o.rpc == "validate" || o.rpc == "login" || o.rpc == "register") &&
+         o.seconds > 0 && o.seconds <= 600 && o.concurrency > 0 && o.channels > 0;
 }
 
 double Percentile(const std::vector<double>& sorted, double p) {
@@ -170,9 +184,10 @@ double Percentile(const std::vector<double>& sorted, double p) {
 int main(int argc, char** argv) {
   Run run;
   if (!ParseArgs(argc, argv, run.options)) {
-    std::cerr << "usage: load --target HOST:PORT --rpc validate|login [--token T] [--username U "
-                 "--password P] [--seconds N<=600] [--concurrency N] [--channels N] "
-                 "[--max-calls N]\n";
+    std::cerr
+        << "usage: load --target HOST:PORT --rpc validate|login|register [--token T] [--username U "
+           "--password P] [--seconds N<=600] [--concurrency N] [--channels N] "
+           "[--max-calls N]\n";
     return 2;
   }
   for (int i = 0; i < run.options.channels; ++i) {
