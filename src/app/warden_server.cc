@@ -367,7 +367,9 @@ absl::Status WardenServer::Build() {
       server::HealthProber::Options{.interval = kProbeInterval,
                                     .services = {"", kAuthServiceName}});
   prober_->Start();
-  if (config_.revocation_sync.count() > 0) {
+  // Only a shared server database has other replicas' revocations to pull; on the embedded
+  // SQLite file this replica made them all, and the poll would only contend for its connection.
+  if (config_.revocation_sync.count() > 0 && stores_.backend == "postgres") {
     revocation_sync_ = std::thread([this] {
       std::unique_lock lock(sync_mutex_);
       while (

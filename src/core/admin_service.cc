@@ -27,19 +27,27 @@ absl::Status CheckUserId(absl::string_view user_id) {
 
 }  // namespace
 
+namespace {
+
+// Who did it, as the audit trail says: "by user root (3f2a...)".
+std::string ActorText(const Principal& actor) {
+  return absl::StrCat("by ", PrincipalKindName(actor.kind), " ", actor.name, " (", actor.id, ")");
+}
+
+}  // namespace
+
 void AdminService::Audit(absl::string_view type, const Principal& actor, const User& subject,
                          absl::string_view detail) {
   if (ports_.audit == nullptr) {
     return;
   }
-  ports_.audit->Record(AuditEvent{
-      .at = ports_.clock.WallNow(),
-      .type = std::string(type),
-      .user_id = subject.id,
-      .username = subject.username,
-      .detail = absl::StrCat(detail, detail.empty() ? "" : "; ", "by ",
-                             PrincipalKindName(actor.kind), " ", actor.name, " (", actor.id, ")"),
-      .trace_id = std::string(CurrentTraceId())});
+  ports_.audit->Record(
+      AuditEvent{.at = ports_.clock.WallNow(),
+                 .type = std::string(type),
+                 .user_id = subject.id,
+                 .username = subject.username,
+                 .detail = absl::StrCat(detail, detail.empty() ? "" : "; ", ActorText(actor)),
+                 .trace_id = std::string(CurrentTraceId())});
 }
 
 absl::StatusOr<UserPage> AdminService::ListUsers(absl::string_view page_token, size_t page_size) {
@@ -244,8 +252,7 @@ absl::Status AdminService::RevokeSession(const Principal& actor, absl::string_vi
     ports_.audit->Record(AuditEvent{.at = now,
                                     .type = "session_revoked",
                                     .session_id = std::string(session_id),
-                                    .detail = absl::StrCat("by ", PrincipalKindName(actor.kind),
-                                                           " ", actor.name, " (", actor.id, ")"),
+                                    .detail = ActorText(actor),
                                     .trace_id = std::string(CurrentTraceId())});
   }
   return absl::OkStatus();

@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -13,6 +14,16 @@ SOURCE_DIR = os.environ["WARDEN_SOURCE_DIR"]
 BIN_DIR = os.environ["WARDEN_BIN_DIR"]
 WARDEND = os.path.join(BIN_DIR, "wardend")
 WARDEN = os.path.join(BIN_DIR, "warden")
+
+
+def wait_until(predicate, timeout=30.0, interval=0.05):
+    """Polls `predicate` until it is true or `timeout` passes (then fails loudly)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    raise AssertionError("condition not met within %.1fs" % timeout)
 
 
 def generate_stubs(proto_dir, proto_files):

@@ -16,7 +16,7 @@ import urllib.request
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import SOURCE_DIR, WARDEN, WARDEND, ServerTest, generate_stubs  # noqa
+from e2e_support import SOURCE_DIR, WARDEN, WARDEND, ServerTest, generate_stubs, wait_until  # noqa
 
 generate_stubs(os.path.join(SOURCE_DIR, "proto"),
                ["auth.proto", "health/v1/health.proto", "warden/v1/admin.proto",
@@ -36,16 +36,6 @@ def bearer(token):
 
 def trailers(error):
     return dict(error.trailing_metadata() or ())
-
-
-def wait_until(predicate, timeout=20.0, interval=0.05):
-    """Polls `predicate` until it is true or `timeout` passes (then fails loudly)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    raise AssertionError("condition not met within %.1fs" % timeout)
 
 
 class GuardTest(ServerTest):

@@ -14,7 +14,7 @@ import unittest
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import SOURCE_DIR, WARDEND, ServerTest, Wardend, generate_stubs  # noqa
+from e2e_support import SOURCE_DIR, WARDEND, ServerTest, Wardend, generate_stubs, wait_until  # noqa
 
 generate_stubs(os.path.join(SOURCE_DIR, "proto"), ["auth.proto", "health/v1/health.proto"])
 import auth_pb2 as pb2  # noqa: E402
@@ -24,15 +24,6 @@ from health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 
 FIXTURE = os.path.join(SOURCE_DIR, "tests", "postgres", "pg_fixture.sh")
 PASSWORD = "correct horse battery"
-
-
-def wait_until(predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    raise AssertionError("condition not met within %.1fs" % timeout)
 
 
 class PostgresBase(ServerTest):
