@@ -214,7 +214,22 @@ absl::Status WardenServer::Build() {
     users = metered_users_.get();
     sessions = metered_sessions_.get();
   }
-  throttle_ = std::make_unique<core::InMemoryLoginThrottle>(clock_, config_.login_protection);
+  absl::StatusOr<storage::RedisAddress> redis_address;
+  if (!config_.redis_url.empty()) {
+    redis_address = storage::ParseRedisUrl(config_.redis_url);
+    if (!redis_address.ok()) {
+      return absl::InvalidArgumentError(redis_address.status().message());
+    }
+  }
+  if (!config_.redis_url.empty() && config_.redis_shared_limits) {
+    redis_limits_ = std::make_unique<storage::RedisClient>(
+        *redis_address, storage::RedisClient::Options{.command_timeout = config_.redis_timeout},
+        clock_);
+    throttle_ = std::make_unique<storage::RedisLoginThrottle>(*redis_limits_, clock_,
+                                                              config_.login_protection);
+  } else {
+    throttle_ = std::make_unique<core::InMemoryLoginThrottle>(clock_, config_.login_protection);
+  }
   absl::StatusOr<std::unique_ptr<core::AuthService>> auth =
       core::AuthService::Create(core::AuthService::Ports{.users = *users,
                                                          .sessions = *sessions,
@@ -236,12 +251,9 @@ absl::Status WardenServer::Build() {
     return absl::UnavailableError(absl::StrCat("cannot load revocations: ", loaded.message()));
   }
   if (!config_.redis_url.empty()) {
-    absl::StatusOr<storage::RedisAddress> address = storage::ParseRedisUrl(config_.redis_url);
-    if (!address.ok()) {
-      return absl::InvalidArgumentError(address.status().message());
-    }
     redis_bus_ = std::make_unique<storage::RedisRevocationBus>(
-        revocations_, storage::RedisRevocationBus::Options{.url = config_.redis_url}, *address);
+        revocations_, storage::RedisRevocationBus::Options{.url = config_.redis_url},
+        *redis_address);
     redis_bus_->Start();  // connects in the background; Warden serves without Redis too
   }
 
@@ -308,6 +320,22 @@ absl::Status WardenServer::Build() {
                               .Help(
                                   "1 while the Redis revocation bus is subscribed; 0 means "
                                   "revocations reach other replicas only through the store.")
+                              .Register(*registry_)
+                              .Add({});
+    }
+    if (redis_limits_ != nullptr) {
+      redis_limits_shared_ = &prometheus::BuildGauge()
+                                  .Name("warden_redis_limits_shared")
+                                  .Help(
+                                      "1 while rate limits and login counters are shared through "
+                                      "Redis; 0 means each replica counts on its own.")
+                                  .Register(*registry_)
+                                  .Add({});
+      redis_fallbacks_ = &prometheus::BuildCounter()
+                              .Name("warden_redis_fallbacks_total")
+                              .Help(
+                                  "Rate-limit and login checks answered from this replica's own "
+                                  "counters because Redis could not answer.")
                               .Register(*registry_)
                               .Add({});
     }
@@ -414,9 +442,16 @@ absl::Status WardenServer::BuildAdministration(core::UserStore& users,
     }
     proxies.push_back(*cidr);
   }
+  server::Admission::LimiterFactory limiters;
+  if (redis_limits_ != nullptr) {
+    limiters = [this](resilience::RateSpec spec, const std::string& name) {
+      return std::make_unique<storage::RedisRateLimiter>(*redis_limits_, name, spec, clock_);
+    };
+  }
   admission_ = std::make_unique<server::Admission>(
       config_.policy, *auth_, clock_, auth_metrics_.get(),
-      server::Admission::Options{.trusted_proxies = std::move(proxies)});
+      server::Admission::Options{.trusted_proxies = std::move(proxies),
+                                 .limiter_factory = std::move(limiters)});
   admin_ = std::make_unique<core::AdminService>(
       core::AdminService::Ports{.users = users,
                                 .sessions = sessions,
@@ -588,6 +623,12 @@ absl::Status WardenServer::StartHttp() {
       if (redis_connected_ != nullptr) {
         redis_connected_->Set(redis_bus_ != nullptr && redis_bus_->Connected() ? 1 : 0);
       }
+      if (redis_limits_shared_ != nullptr) {
+        redis_limits_shared_->Set(redis_limits_->Healthy() ? 1 : 0);
+        const int64_t failures = redis_limits_->Failures();
+        redis_fallbacks_->Increment(static_cast<double>(failures - redis_fallbacks_reported_));
+        redis_fallbacks_reported_ = failures;
+      }
       if (pool_open_ != nullptr) {
         const std::array<double, 3> pool = stores_.pool_stats();
         pool_open_->Set(pool[0]);
@@ -604,11 +645,16 @@ absl::Status WardenServer::StartHttp() {
   http_->Route("/readyz", [this] {
     const bool serving =
         health_.StatusOf(kAuthServiceName) == ::grpc::health::v1::HealthCheckResponse::SERVING;
-    // Without Redis the replica still serves (revocations travel through the store): ready,
-    // but say so.
-    const std::string redis = redis_bus_ == nullptr     ? ""
-                              : redis_bus_->Connected() ? " (redis: connected)"
-                                                        : " (redis: down, degraded fan-out)";
+    // Without Redis the replica still serves (revocations travel through the store, limits
+    // are counted per replica): ready, but say so.
+    std::string redis;
+    if (redis_bus_ != nullptr) {
+      const bool up =
+          redis_bus_->Connected() && (redis_limits_ == nullptr || redis_limits_->Healthy());
+      redis = up                         ? " (redis: connected)"
+              : redis_limits_ != nullptr ? " (redis: down, degraded fan-out, per-replica limits)"
+                                         : " (redis: down, degraded fan-out)";
+    }
     return server::HttpResponse{.status = serving ? 200 : 503,
                                 .body = (serving ? "SERVING" : "NOT_SERVING") + redis + "\n"};
   });

@@ -38,6 +38,9 @@
 #include "server/http_server.h"
 #include "server/key_grpc_service.h"
 #include "server/revocation_grpc_service.h"
+#include "storage/redis/redis_client.h"
+#include "storage/redis/redis_login_throttle.h"
+#include "storage/redis/redis_rate_limiter.h"
 #include "storage/redis/redis_revocation_bus.h"
 
 namespace warden::app {
@@ -132,7 +135,7 @@ class WardenServer {
   std::unique_ptr<server::RevocationGrpcService> revocation_service_;
   server::HealthService health_;
   std::optional<crypto::MasterKey> master_key_;
-  std::unique_ptr<core::InMemoryLoginThrottle> throttle_;
+  std::unique_ptr<core::LoginThrottle> throttle_;
   std::unique_ptr<server::Admission> admission_;
   std::unique_ptr<crypto::HmacSha256TokenHasher> api_key_hasher_;
   std::unique_ptr<core::ApiKeyService> api_keys_;
@@ -146,7 +149,12 @@ class WardenServer {
   int health_port_ = 0;
 
   std::unique_ptr<storage::RedisRevocationBus> redis_bus_;
+  // Shared rate limits and login counters (nullptr without --redis or with shared limits off).
+  std::unique_ptr<storage::RedisClient> redis_limits_;
   prometheus::Gauge* redis_connected_ = nullptr;
+  prometheus::Gauge* redis_limits_shared_ = nullptr;
+  prometheus::Counter* redis_fallbacks_ = nullptr;
+  int64_t redis_fallbacks_reported_ = 0;  // guarded by the HTTP server's one thread
   std::unique_ptr<server::HealthProber> prober_;
   // Pulls revocations made by other replicas from the shared store (every
   // config.revocation_sync), so a logout anywhere is honoured here within about that long.

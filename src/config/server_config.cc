@@ -235,6 +235,22 @@ const std::vector<Setting>& Settings() {
       {"redis", "WARDEN_REDIS",
        "Redis for revocation fan-out between replicas: redis://HOST:PORT or unix:///path (off)",
        false, WARDEN_STRING(mutable_storage()->set_redis_url)},
+      {"redis-shared-limits", "WARDEN_REDIS_SHARED_LIMITS",
+       "with --redis: rate limits and brute-force counters shared by all replicas (true)", true,
+       [](Proto& p, const std::string& v) -> std::optional<std::string> {
+         bool b = false;
+         if (auto e = ParseBool(v, b)) {
+           return e;
+         }
+         p.mutable_storage()->set_redis_shared_limits(b);
+         return std::nullopt;
+       }},
+      {"redis-timeout-ms", "WARDEN_REDIS_TIMEOUT_MS",
+       "how long a rate-limit or login check waits for Redis before using local counters (50)",
+       false, WARDEN_UINT(mutable_storage()->set_redis_timeout_ms)},
+      {"postgres-read-url", "WARDEN_POSTGRES_READ_URL",
+       "a PostgreSQL read replica for admin listings (off: everything on --store)", false,
+       WARDEN_STRING(mutable_storage()->set_postgres_read_url)},
       {"sqlite-path", "WARDEN_SQLITE_PATH", "SQLite database file (<data-dir>/warden.db)", false,
        WARDEN_STRING(mutable_storage()->set_sqlite_path)},
       {"hash-threads", "WARDEN_HASH_THREADS", "password hashing threads (one per core)", false,
@@ -663,6 +679,21 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   }
   if (storage.has_revocation_sync_ms()) {
     config.revocation_sync = std::chrono::milliseconds(storage.revocation_sync_ms());
+  }
+  if (storage.has_redis_shared_limits()) {
+    config.redis_shared_limits = storage.redis_shared_limits();
+  }
+  if (storage.has_redis_timeout_ms()) {
+    config.redis_timeout = std::chrono::milliseconds(storage.redis_timeout_ms());
+    if (storage.redis_timeout_ms() == 0 || storage.redis_timeout_ms() > 10'000) {
+      problems.push_back("storage.redis_timeout_ms: must be 1..10000");
+    }
+  }
+  if (storage.has_postgres_read_url()) {
+    config.postgres_read_url = storage.postgres_read_url();
+    if (!config.postgres_read_url.empty() && config.postgres_url.empty()) {
+      problems.push_back("storage.postgres_read_url: needs a PostgreSQL --store");
+    }
   }
 
   const auto& token = merged.token();

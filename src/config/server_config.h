@@ -37,6 +37,12 @@ struct ServerConfig {
   std::chrono::milliseconds revocation_sync{1000};
   // Redis for revocation fan-out between replicas (redis://HOST:PORT or unix:///path); empty: off.
   std::string redis_url;
+  // With Redis: rate limits and brute-force counters shared by every replica (else per replica).
+  bool redis_shared_limits = true;
+  // How long a limit check waits for Redis before it falls back to this replica's counters.
+  std::chrono::milliseconds redis_timeout{50};
+  // A PostgreSQL read replica for the reads named lag-tolerant (admin listings); empty: none.
+  std::string postgres_read_url;
   core::AuthService::Options auth;
   std::string jwt_algorithm = "ES256";
   // Where signing keys come from: a shared secret (HS256), one key file, or the managed ring

@@ -201,5 +201,23 @@ TEST(LoadServerConfigTest, LimitsAndLoginProtectionAreValidated) {
               StatusIs(absl::StatusCode::kInvalidArgument, "max_message_bytes"));
 }
 
+TEST(LoadServerConfigTest, ScaleOutSettings) {
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig({.environment = {{"WARDEN_REDIS_TIMEOUT_MS", "20"}},
+                        .args = {"--dev", "--store", "postgres://db/warden", "--postgres-read-url",
+                                 "postgres://replica/warden", "--redis", "redis://127.0.0.1:6379",
+                                 "--redis-shared-limits=false"}});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->postgres_read_url, "postgres://replica/warden");
+  EXPECT_EQ(config->redis_timeout, std::chrono::milliseconds(20));
+  EXPECT_FALSE(config->redis_shared_limits);
+  ASSERT_THAT(LoadServerConfig({.args = {"--dev", "--redis", "redis://h"}}), IsOk());
+  EXPECT_TRUE(LoadServerConfig({.args = {"--dev", "--redis", "redis://h"}})->redis_shared_limits);
+  EXPECT_THAT(LoadServerConfig({.args = {"--dev", "--redis-timeout-ms", "0"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "redis_timeout_ms"));
+  EXPECT_THAT(LoadServerConfig({.args = {"--dev", "--postgres-read-url", "postgres://r/w"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "needs a PostgreSQL --store"));
+}
+
 }  // namespace
 }  // namespace warden::config

@@ -40,16 +40,23 @@ class TokenBucket {
   TimePoint updated_;
 };
 
-// Token buckets by key (a peer address, a principal), created on first use. The number of keys
+// A rate limit by key (a peer address, a principal). Thread-safe.
+class RateLimiter {
+ public:
+  virtual ~RateLimiter() = default;
+  // Takes a token from `key`'s bucket: zero when allowed, else the time until it would be.
+  virtual std::chrono::nanoseconds Take(absl::string_view key) = 0;
+};
+
+// Token buckets by key in this process's memory, created on first use. The number of keys
 // is bounded: past `max_keys`, buckets that have refilled are forgotten (they behave exactly like
 // new ones), and if that is not enough, arbitrary ones.
 //
 // Thread-safe: keys are spread over independently locked shards.
-class KeyedRateLimiter {
+class KeyedRateLimiter final : public RateLimiter {
  public:
   KeyedRateLimiter(RateSpec spec, const Clock& clock, size_t max_keys = 100'000);
-  // Takes a token from `key`'s bucket: zero when allowed, else the time until it would be.
-  std::chrono::nanoseconds Take(absl::string_view key);
+  std::chrono::nanoseconds Take(absl::string_view key) override;
   const RateSpec& spec() const { return spec_; }
   size_t SizeForTest() const;
 

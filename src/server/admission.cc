@@ -15,13 +15,13 @@ namespace {
 
 constexpr size_t kMaxCredentialLength = 8192;
 
-std::unique_ptr<resilience::KeyedRateLimiter> LimiterFor(const core::RateLimit& limit,
-                                                         const Clock& clock) {
+std::unique_ptr<resilience::RateLimiter> LimiterFor(const core::RateLimit& limit,
+                                                    const Admission::LimiterFactory& limiters,
+                                                    const std::string& name) {
   if (limit.per_second <= 0) {
     return nullptr;
   }
-  return std::make_unique<resilience::KeyedRateLimiter>(
-      resilience::RateSpec{.per_second = limit.per_second, .burst = limit.burst}, clock);
+  return limiters(resilience::RateSpec{.per_second = limit.per_second, .burst = limit.burst}, name);
 }
 
 absl::string_view ScopeName(core::RateLimitScope scope) {
@@ -51,32 +51,38 @@ absl::StatusOr<std::optional<absl::string_view>> SingleValue(
 
 }  // namespace
 
-Admission::Gate::Gate(std::string method, const core::MethodRule* rule, const Clock& clock,
-                      bool needs_client_address)
+Admission::Gate::Gate(std::string method, const core::MethodRule* rule,
+                      const LimiterFactory& limiters, bool needs_client_address)
     : method_(std::move(method)), rule_(rule), needs_client_address_(needs_client_address) {
   if (rule_ != nullptr) {
-    per_peer_ = LimiterFor(rule_->per_peer, clock);
-    per_principal_ = LimiterFor(rule_->per_principal, clock);
-    per_method_ = LimiterFor(rule_->per_method, clock);
+    per_peer_ = LimiterFor(rule_->per_peer, limiters, method_ + " peer");
+    per_principal_ = LimiterFor(rule_->per_principal, limiters, method_ + " principal");
+    per_method_ = LimiterFor(rule_->per_method, limiters, method_ + " method");
   }
 }
 
 Admission::Admission(const core::Policy& policy, core::AuthService& auth, const Clock& clock,
                      core::AuthEvents* events, Options options)
-    : policy_(policy), auth_(auth), clock_(clock), events_(events), options_(std::move(options)) {}
+    : policy_(policy), auth_(auth), clock_(clock), events_(events), options_(std::move(options)) {
+  if (!options_.limiter_factory) {
+    options_.limiter_factory = [&clock](resilience::RateSpec spec, const std::string&) {
+      return std::make_unique<resilience::KeyedRateLimiter>(spec, clock);
+    };
+  }
+}
 
 const Admission::Gate& Admission::GateFor(absl::string_view method, bool needs_client_address) {
   auto it = gates_.find(method);
   if (it == gates_.end()) {
     it = gates_
-             .try_emplace(std::string(method), std::string(method), policy_.RuleFor(method), clock_,
-                          needs_client_address)
+             .try_emplace(std::string(method), std::string(method), policy_.RuleFor(method),
+                          options_.limiter_factory, needs_client_address)
              .first;
   }
   return it->second;
 }
 
-absl::Status Admission::Limited(const Gate& gate, resilience::KeyedRateLimiter& limiter,
+absl::Status Admission::Limited(const Gate& gate, resilience::RateLimiter& limiter,
                                 absl::string_view key, core::RateLimitScope scope) const {
   const std::chrono::nanoseconds wait = limiter.Take(key);
   if (wait == std::chrono::nanoseconds::zero()) {

@@ -34,8 +34,13 @@ struct Admitted {
 // Thread-safe. Keeps references to the policy, the auth service, the clock and the events sink.
 class Admission {
  public:
+  // Makes the limiter of one method's rate limit; `name` is "<method> <scope>" (e.g.
+  // "/auth.AuthService/Login peer"), unique per limiter. Default: in this process's memory.
+  using LimiterFactory = std::function<std::unique_ptr<resilience::RateLimiter>(
+      resilience::RateSpec spec, const std::string& name)>;
   struct Options {
     std::vector<Cidr> trusted_proxies;  // x-forwarded-for is believed only from these peers
+    LimiterFactory limiter_factory;     // empty: KeyedRateLimiter
   };
   // Resolves an API key to its principal; kUnauthenticated when it is not a live key.
   using ApiKeyResolver = std::function<absl::StatusOr<core::Principal>(absl::string_view key)>;
@@ -43,7 +48,7 @@ class Admission {
   // One method's rule and rate limiters, built once.
   class Gate {
    public:
-    Gate(std::string method, const core::MethodRule* rule, const Clock& clock,
+    Gate(std::string method, const core::MethodRule* rule, const LimiterFactory& limiters,
          bool needs_client_address);
     const std::string& method() const { return method_; }
 
@@ -52,9 +57,9 @@ class Admission {
     std::string method_;
     const core::MethodRule* rule_;  // nullptr: deny
     bool needs_client_address_;
-    std::unique_ptr<resilience::KeyedRateLimiter> per_peer_;
-    std::unique_ptr<resilience::KeyedRateLimiter> per_principal_;
-    std::unique_ptr<resilience::KeyedRateLimiter> per_method_;
+    std::unique_ptr<resilience::RateLimiter> per_peer_;
+    std::unique_ptr<resilience::RateLimiter> per_principal_;
+    std::unique_ptr<resilience::RateLimiter> per_method_;
   };
 
   Admission(const core::Policy& policy, core::AuthService& auth, const Clock& clock,
@@ -74,14 +79,14 @@ class Admission {
  private:
   absl::StatusOr<std::optional<core::Principal>> Authenticate(
       const grpc::ServerContextBase& context) const;
-  absl::Status Limited(const Gate& gate, resilience::KeyedRateLimiter& limiter,
-                       absl::string_view key, core::RateLimitScope scope) const;
+  absl::Status Limited(const Gate& gate, resilience::RateLimiter& limiter, absl::string_view key,
+                       core::RateLimitScope scope) const;
 
   const core::Policy& policy_;
   core::AuthService& auth_;
   const Clock& clock_;
   core::AuthEvents* events_;
-  const Options options_;
+  Options options_;
   ApiKeyResolver api_keys_;
   absl::node_hash_map<std::string, Gate> gates_;
 };

@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 import grpc
 
@@ -55,7 +56,32 @@ class PostgresBase(ServerTest):
     def tearDown(self):
         for replica in self.replicas:
             replica.kill()
+        if getattr(self, "redis", None) and self.redis.poll() is None:
+            self.stop_redis()
         super().tearDown()
+        if getattr(self, "redis_dir", None):
+            shutil.rmtree(self.redis_dir, ignore_errors=True)
+
+    def start_redis(self):
+        self.redis_dir = getattr(self, "redis_dir", None) or tempfile.mkdtemp(prefix="warden-redis-")
+        self.redis_socket = os.path.join(self.redis_dir, "redis.sock")
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", "0", "--unixsocket", self.redis_socket,
+             "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir",
+             self.redis_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(self.redis_socket))
+
+    def stop_redis(self):
+        self.redis.terminate()
+        self.redis.wait(timeout=30)
+
+    def metric(self, server, name):
+        text = urllib.request.urlopen("http://%s:%d/metrics" % (server.host, server.http_port),
+                                      timeout=10).read().decode()
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return None
 
     def wardend(self, *args, name="a"):
         return subprocess.run([WARDEND] + list(args) + ["--dev", "--data-dir",
@@ -72,8 +98,8 @@ class PostgresBase(ServerTest):
                                        capture_output=True, text=True).stdout)
         return master
 
-    def replica(self, name, *extra):
-        server = Wardend(WARDEND, os.path.join(self.dir, name), dev=False,
+    def replica(self, name, *extra, host="127.0.0.1", port=0):
+        server = Wardend(WARDEND, os.path.join(self.dir, name), dev=False, host=host, port=port,
                          extra_args=("--store", self.url, "--master-key-file",
                                      self.master_key()) + extra).start()
         self.replicas.append(server)
@@ -195,36 +221,6 @@ class PostgresTest(PostgresBase):
 class RedisTest(PostgresBase):
     """Revocation fan-out over a real redis-server (Unix socket in a temporary directory, no TCP
     port), with the store sync turned off so that Redis is the only path between replicas."""
-
-    def start_redis(self):
-        self.redis_dir = getattr(self, "redis_dir", None) or tempfile.mkdtemp(prefix="warden-redis-")
-        self.redis_socket = os.path.join(self.redis_dir, "redis.sock")
-        self.redis = subprocess.Popen(
-            ["redis-server", "--port", "0", "--unixsocket", self.redis_socket,
-             "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir",
-             self.redis_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: os.path.exists(self.redis_socket))
-
-    def stop_redis(self):
-        self.redis.terminate()
-        self.redis.wait(timeout=30)
-
-    def tearDown(self):
-        if getattr(self, "redis", None) and self.redis.poll() is None:
-            self.stop_redis()
-        super().tearDown()
-        if getattr(self, "redis_dir", None):
-            shutil.rmtree(self.redis_dir, ignore_errors=True)
-
-    def metric(self, server, name):
-        import urllib.request
-        text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % server.http_port,
-                                      timeout=10).read().decode()
-        for line in text.splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[1])
-        return None
-
     def test_logout_on_one_replica_reaches_the_others_over_redis_and_survives_an_outage(self):
         self.assertEqual(self.wardend("migrate").returncode, 0)
         self.start_redis()

@@ -1,4 +1,5 @@
-"""Starts build/bin/wardend as a real process on 127.0.0.1:0 and reads the bound port from its log."""
+"""Starts build/bin/wardend as a real process on 127.0.0.1:0 (or another loopback address, or a
+given port: a restarted replica keeps its address) and reads the bound ports from its log."""
 import os
 import queue
 import re
@@ -7,16 +8,18 @@ import subprocess
 import threading
 import time
 
-LISTENING = re.compile(r'"msg":"listening on 127\.0\.0\.1:(\d+)')
-HTTP_LISTENING = re.compile(r"HTTP listening on 127\.0\.0\.1:(\d+)")
-HEALTH_LISTENING = re.compile(r"health listening on 127\.0\.0\.1:(\d+)")
+LISTENING = re.compile(r'"msg":"listening on 127\.[0-9.]+:(\d+)')
+HTTP_LISTENING = re.compile(r"HTTP listening on 127\.[0-9.]+:(\d+)")
+HEALTH_LISTENING = re.compile(r"health listening on 127\.[0-9.]+:(\d+)")
 
 
 class Wardend:
-    def __init__(self, binary, data_dir, extra_args=(), env=None, dev=True):
+    def __init__(self, binary, data_dir, extra_args=(), env=None, dev=True, host="127.0.0.1",
+                 port=0):
         self.binary = binary
         self.data_dir = data_dir
-        self.args = [binary, "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+        self.host = host
+        self.args = [binary, "--listen", "%s:%d" % (host, port), "--http-listen", host + ":0",
                      "--data-dir", data_dir]
         if dev:
             self.args.append("--dev")
@@ -69,7 +72,7 @@ class Wardend:
 
     @property
     def address(self):
-        return "127.0.0.1:%d" % self.port
+        return "%s:%d" % (self.host, self.port)
 
     def log(self):
         return "".join(self.log_lines)

@@ -30,37 +30,6 @@ int64_t Micros(core::WallTime t) {
 
 }  // namespace
 
-absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url) {
-  absl::string_view rest = url;
-  RedisAddress address;
-  if (absl::ConsumePrefix(&rest, "unix://")) {
-    if (rest.empty() || rest.front() != '/') {
-      return absl::InvalidArgumentError("redis: unix:// needs an absolute socket path");
-    }
-    address.unix_path = std::string(rest);
-    return address;
-  }
-  if (!absl::ConsumePrefix(&rest, "redis://")) {
-    return absl::InvalidArgumentError("redis: expected redis://HOST:PORT or unix:///path");
-  }
-  const size_t slash = rest.find('/');
-  if (slash != absl::string_view::npos) {
-    rest = rest.substr(0, slash);
-  }
-  const size_t colon = rest.rfind(':');
-  address.host = std::string(colon == absl::string_view::npos ? rest : rest.substr(0, colon));
-  address.port = 6379;
-  if (colon != absl::string_view::npos &&
-      (!absl::SimpleAtoi(rest.substr(colon + 1), &address.port) || address.port <= 0 ||
-       address.port > 65535)) {
-    return absl::InvalidArgumentError("redis: bad port");
-  }
-  if (address.host.empty()) {
-    return absl::InvalidArgumentError("redis: missing host");
-  }
-  return address;
-}
-
 RedisRevocationBus::RedisRevocationBus(core::RevocationList& revocations, Options options,
                                        RedisAddress address)
     : revocations_(revocations),
@@ -71,14 +40,9 @@ RedisRevocationBus::RedisRevocationBus(core::RevocationList& revocations, Option
 RedisRevocationBus::~RedisRevocationBus() { Stop(); }
 
 redisContext* RedisRevocationBus::Connect() const {
-  const timeval timeout{.tv_sec = 2, .tv_usec = 0};
-  redisContext* context =
-      address_.unix_path.empty()
-          ? redisConnectWithTimeout(address_.host.c_str(), address_.port, timeout)
-          : redisConnectUnixWithTimeout(address_.unix_path.c_str(), timeout);
-  if (context != nullptr && context->err != 0) {
-    redisFree(context);
-    return nullptr;
+  redisContext* context = ConnectRedis(address_, std::chrono::milliseconds(2000));
+  if (context != nullptr) {
+    redisSetTimeout(context, timeval{});  // the subscriber blocks until a message comes
   }
   return context;
 }

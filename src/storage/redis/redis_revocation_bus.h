@@ -9,18 +9,11 @@
 
 #include "absl/status/statusor.h"
 #include "core/revocation_list.h"
+#include "storage/redis/redis_client.h"
 
 struct redisContext;
 
 namespace warden::storage {
-
-// Where Redis listens: redis://HOST:PORT or unix:///path/to/redis.sock.
-struct RedisAddress {
-  std::string host;
-  int port = 0;
-  std::string unix_path;
-};
-absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url);
 
 // Fans revocations out between replicas over Redis pub/sub: every revocation this replica makes
 // is published; every one another replica publishes is applied to this replica's list (and so

@@ -1,0 +1,186 @@
+// Shared rate limits and brute-force counters on a real redis-server (started by the ctest
+// fixture; its URL is in the file named by WARDEN_TEST_REDIS_FILE). Two objects on one Redis
+// stand for two replicas.
+#include <fstream>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/testing/fake_clock.h"
+#include "storage/redis/redis_login_throttle.h"
+#include "storage/redis/redis_rate_limiter.h"
+
+namespace warden::storage {
+namespace {
+
+using Verdict = core::ThrottleDecision::Verdict;
+using std::chrono::seconds;
+
+RedisAddress FixtureAddress() {
+  const char* file = std::getenv("WARDEN_TEST_REDIS_FILE");
+  std::string url;
+  if (file != nullptr) {
+    std::ifstream in(file);
+    std::getline(in, url);
+  }
+  absl::StatusOr<RedisAddress> address = ParseRedisUrl(url);
+  return address.ok() ? *address : RedisAddress{};
+}
+
+// Names no other test (or earlier run on the same server) uses.
+std::string Unique(absl::string_view what) {
+  static std::mt19937_64 random{std::random_device{}()};
+  return absl::StrCat(what, "-", random());
+}
+
+class SharedLimitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(FixtureAddress().unix_path.empty())
+        << "WARDEN_TEST_REDIS_FILE names no redis-server";
+  }
+  FakeClock clock_;  // only the fallback's buckets use it; Redis keeps its own time
+  RedisClient replica_a_{FixtureAddress(), {}, clock_};
+  RedisClient replica_b_{FixtureAddress(), {}, clock_};
+  RedisClient unreachable_{RedisAddress{.unix_path = "/nonexistent/redis.sock"}, {}, clock_};
+};
+
+TEST_F(SharedLimitsTest, RateLimitHoldsAcrossReplicas) {
+  const std::string name = Unique("Login peer");
+  const resilience::RateSpec spec{.per_second = 0.5, .burst = 4};
+  RedisRateLimiter a(replica_a_, name, spec, clock_);
+  RedisRateLimiter b(replica_b_, name, spec, clock_);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(a.Take("10.0.0.1"), std::chrono::nanoseconds::zero()) << i;
+  }
+  EXPECT_EQ(b.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
+  // The burst is spent on both replicas together: each alone would still have tokens.
+  const std::chrono::nanoseconds wait = b.Take("10.0.0.1");
+  EXPECT_GT(wait, std::chrono::nanoseconds::zero());
+  EXPECT_LE(wait, seconds(2));
+  EXPECT_GT(a.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
+  // Other keys and other limits have their own buckets.
+  EXPECT_EQ(a.Take("10.0.0.2"), std::chrono::nanoseconds::zero());
+  RedisRateLimiter other(replica_a_, Unique("Register peer"), spec, clock_);
+  EXPECT_EQ(other.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
+  EXPECT_TRUE(replica_a_.Healthy());
+  EXPECT_EQ(replica_a_.Failures(), 0);
+}
+
+TEST_F(SharedLimitsTest, RateLimitFallsBackToThisReplicaWhenRedisIsAway) {
+  RedisRateLimiter limiter(unreachable_, Unique("Login peer"), {.per_second = 1, .burst = 2},
+                           clock_);
+  EXPECT_EQ(limiter.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
+  EXPECT_EQ(limiter.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
+  EXPECT_GT(limiter.Take("10.0.0.1"), std::chrono::nanoseconds::zero());  // still limited
+  clock_.Advance(seconds(1));
+  EXPECT_EQ(limiter.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
+  EXPECT_FALSE(unreachable_.Healthy());
+  EXPECT_GE(unreachable_.Failures(), 4);
+}
+
+TEST_F(SharedLimitsTest, BreakerLeavesADeadRedisAloneThenTriesAgain) {
+  RedisClient client(RedisAddress{.unix_path = "/nonexistent/redis.sock"},
+                     {.retry_after = seconds(5)}, clock_);
+  EXPECT_FALSE(client.Eval("return 1", {}, {}).ok());
+  EXPECT_FALSE(client.Healthy());
+  // A live client answers scripts; a bad script is an error, not a crash.
+  absl::StatusOr<std::vector<int64_t>> one = replica_a_.Eval("return {1, 2}", {}, {});
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(*one, (std::vector<int64_t>{1, 2}));
+  EXPECT_FALSE(replica_b_.Eval("this is not lua", {}, {}).ok());
+  EXPECT_FALSE(replica_b_.Healthy());
+  clock_.Advance(seconds(2));  // past replica_b_'s 1 s pause: a PING finds Redis fine
+  EXPECT_TRUE(replica_b_.Healthy());
+  EXPECT_TRUE(replica_b_.Eval("return 7", {}, {}).ok());
+}
+
+core::InMemoryLoginThrottle::Options SmallLimits() {
+  return {.free_failures = 1,
+          .base_delay = seconds(1),
+          .max_delay = seconds(30),
+          .lockout_after = 4,
+          .lockout = seconds(900),
+          .hourly_cap = 100,
+          .peer_failures = 50};
+}
+
+TEST_F(SharedLimitsTest, FailuresOnAnyReplicaCountAgainstTheAccount) {
+  RedisLoginThrottle a(replica_a_, clock_, SmallLimits());
+  RedisLoginThrottle b(replica_b_, clock_, SmallLimits());
+  const std::string account = Unique("alice");
+  EXPECT_EQ(a.Check(account, "").verdict, Verdict::kAllow);
+  a.RecordFailure(account, "");
+  EXPECT_EQ(b.Check(account, "").verdict, Verdict::kAllow);  // one free failure
+  b.RecordFailure(account, "");
+  const core::ThrottleDecision delayed = a.Check(account, "");
+  EXPECT_EQ(delayed.verdict, Verdict::kAccountDelayed);
+  EXPECT_EQ(delayed.retry_after, seconds(1));
+  EXPECT_FALSE(a.RecordFailure(account, "").account_locked);
+  EXPECT_TRUE(b.RecordFailure(account, "").account_locked);  // the 4th, on either replica
+  const core::ThrottleDecision locked = a.Check(account, "");
+  EXPECT_EQ(locked.verdict, Verdict::kAccountLocked);
+  EXPECT_GT(locked.retry_after, seconds(890));
+  EXPECT_LE(locked.retry_after, seconds(900));
+  EXPECT_EQ(b.Check(Unique("bob"), "").verdict, Verdict::kAllow);
+}
+
+TEST_F(SharedLimitsTest, SuccessOnOneReplicaClearsTheDelayEverywhere) {
+  RedisLoginThrottle a(replica_a_, clock_, SmallLimits());
+  RedisLoginThrottle b(replica_b_, clock_, SmallLimits());
+  const std::string account = Unique("carol");
+  a.RecordFailure(account, "");
+  a.RecordFailure(account, "");
+  EXPECT_EQ(b.Check(account, "").verdict, Verdict::kAccountDelayed);
+  b.RecordSuccess(account);
+  EXPECT_EQ(a.Check(account, "").verdict, Verdict::kAllow);
+}
+
+TEST_F(SharedLimitsTest, AnAddressIsLockedOnEveryReplica) {
+  core::InMemoryLoginThrottle::Options options = SmallLimits();
+  options.peer_failures = 3;
+  RedisLoginThrottle a(replica_a_, clock_, options);
+  RedisLoginThrottle b(replica_b_, clock_, options);
+  const std::string peer = Unique("ipv4:10.1.1.1");
+  EXPECT_FALSE(a.RecordFailure(Unique("u"), peer).peer_locked);
+  EXPECT_FALSE(b.RecordFailure(Unique("u"), peer).peer_locked);
+  EXPECT_TRUE(a.RecordFailure(Unique("u"), peer).peer_locked);
+  const core::ThrottleDecision decision = b.Check(Unique("someone-else"), peer);
+  EXPECT_EQ(decision.verdict, Verdict::kPeerLocked);
+  EXPECT_GT(decision.retry_after, seconds(800));
+  EXPECT_EQ(b.Check(Unique("someone-else"), Unique("ipv4:10.1.1.2")).verdict, Verdict::kAllow);
+}
+
+TEST_F(SharedLimitsTest, HourlyCapHoldsAcrossReplicas) {
+  core::InMemoryLoginThrottle::Options options = SmallLimits();
+  options.free_failures = 100;
+  options.lockout_after = 0;
+  options.hourly_cap = 3;
+  RedisLoginThrottle a(replica_a_, clock_, options);
+  RedisLoginThrottle b(replica_b_, clock_, options);
+  const std::string account = Unique("dave");
+  a.RecordFailure(account, "");
+  b.RecordFailure(account, "");
+  EXPECT_EQ(a.Check(account, "").verdict, Verdict::kAllow);
+  b.RecordFailure(account, "");
+  const core::ThrottleDecision capped = a.Check(account, "");
+  EXPECT_EQ(capped.verdict, Verdict::kAccountLocked);
+  EXPECT_GT(capped.retry_after, seconds(3500));
+  EXPECT_LE(capped.retry_after, seconds(3600));
+}
+
+TEST_F(SharedLimitsTest, ThrottleFallsBackToThisReplicaWhenRedisIsAway) {
+  RedisLoginThrottle throttle(unreachable_, clock_, SmallLimits());
+  const std::string account = Unique("erin");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(throttle.RecordFailure(account, "").account_locked) << i;
+  }
+  EXPECT_TRUE(throttle.RecordFailure(account, "").account_locked);
+  EXPECT_EQ(throttle.Check(account, "").verdict, Verdict::kAccountLocked);
+  EXPECT_FALSE(unreachable_.Healthy());
+}
+
+}  // namespace
+}  // namespace warden::storage
