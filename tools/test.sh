@@ -71,7 +71,7 @@ if [[ "${WARDEN_SKIP_SANITIZERS:-0}" != "1" ]]; then
   cmake --preset tsan >/dev/null
   cmake --build build-tsan -j"$jobs" --target "${tsan_targets[@]}"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    run_ctest tsan build-tsan -R '^(WorkerPoolTest|WorkerPoolPriorityTest|RevocationListTest|AuthServiceTest|AdminServiceTest|ApiKeyServiceTest|LoginThrottleTest|KeyedRateLimiterTest|Memory/|Sqlite/|SqliteDatabaseTest|Postgres/|PgDatabaseTest|postgres\.|RedisRevocationBusTest|SharedLimitsTest)'
+    run_ctest tsan build-tsan -R '^(WorkerPoolTest|WorkerPoolPriorityTest|RevocationListTest|AuthServiceTest|AdminServiceTest|ApiKeyServiceTest|LoginThrottleTest|KeyedRateLimiterTest|Memory/|Sqlite/|SqliteDatabaseTest|Postgres/|PgDatabaseTest|ReadReplicaTest|postgres\.|RedisRevocationBusTest|SharedLimitsTest)'
 fi
 
 if [[ "${WARDEN_SKIP_FUZZ:-0}" != "1" ]]; then

@@ -40,13 +40,30 @@ absl::StatusOr<Stores> OpenStores(const config::ServerConfig& config, bool migra
     return absl::Status(db.status().code(), absl::StrCat("PostgreSQL: ", db.status().message()));
   }
   std::shared_ptr<storage::PgDatabase> owner = *std::move(db);
-  stores.owner = owner;
+  // The read replica, if any, for the reads the stores name lag-tolerant.
+  std::shared_ptr<storage::PgDatabase> replica;
+  if (!config.postgres_read_url.empty()) {
+    absl::StatusOr<std::unique_ptr<storage::PgDatabase>> opened =
+        storage::PgDatabase::Open({.url = config.postgres_read_url,
+                                   .pool_size = config.postgres_pool_size,
+                                   .acquire_timeout = config.postgres_acquire_timeout,
+                                   .migrate = false,
+                                   .check_schema = false});
+    if (!opened.ok()) {
+      return absl::Status(opened.status().code(),
+                          absl::StrCat("PostgreSQL read replica: ", opened.status().message()));
+    }
+    replica = *std::move(opened);
+  }
+  stores.owner = std::make_shared<
+      std::pair<std::shared_ptr<storage::PgDatabase>, std::shared_ptr<storage::PgDatabase>>>(
+      owner, replica);
   stores.backend = "postgres";
-  stores.users = std::make_unique<storage::PgUserStore>(*owner);
-  stores.sessions = std::make_unique<storage::PgSessionStore>(*owner);
+  stores.users = std::make_unique<storage::PgUserStore>(*owner, replica.get());
+  stores.sessions = std::make_unique<storage::PgSessionStore>(*owner, replica.get());
   stores.signing_keys = std::make_unique<storage::PgSigningKeyStore>(*owner);
-  stores.audit = std::make_unique<storage::PgAuditStore>(*owner);
-  stores.api_keys = std::make_unique<storage::PgApiKeyStore>(*owner);
+  stores.audit = std::make_unique<storage::PgAuditStore>(*owner, replica.get());
+  stores.api_keys = std::make_unique<storage::PgApiKeyStore>(*owner, replica.get());
   stores.pool_stats = [db = owner.get()] {
     const storage::PgDatabase::PoolStats stats = db->Stats();
     return std::array<double, 3>{static_cast<double>(stats.size), static_cast<double>(stats.in_use),

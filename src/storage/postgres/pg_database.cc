@@ -177,6 +177,9 @@ absl::StatusOr<PgRows> PgConnection::Query(absl::string_view sql,
 
 absl::StatusOr<std::unique_ptr<PgDatabase>> PgDatabase::Open(const Options& options) {
   std::unique_ptr<PgDatabase> db(new PgDatabase(options));
+  if (!options.check_schema) {
+    return db;
+  }
   if (absl::Status migrated = db->Migrate(); !migrated.ok()) {
     return migrated;
   }

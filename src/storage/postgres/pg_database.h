@@ -71,6 +71,9 @@ class PgDatabase {
     size_t pool_size = 8;
     std::chrono::milliseconds acquire_timeout{2000};
     bool migrate = true;  // false: only check the schema version
+    // false: no schema check at all, and no connection until the first use (a read replica:
+    // a copy of a primary whose schema is checked; it may be down when this one starts).
+    bool check_schema = true;
   };
   struct PoolStats {
     size_t size = 0;

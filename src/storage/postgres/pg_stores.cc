@@ -58,6 +58,20 @@ absl::Status Each(PgDatabase& db, absl::string_view sql, const std::vector<PgPar
   });
 }
 
+// A read named lag-tolerant (admin listings, which may miss the last second of writes): on the
+// read replica when one is configured, on the primary when there is none or it cannot answer
+// (rows reach `row` only once a statement has succeeded, so nothing is delivered twice).
+absl::Status EachLagTolerant(PgDatabase& primary, PgDatabase* replica, absl::string_view sql,
+                             const std::vector<PgParam>& params, const RowFn& row) {
+  if (replica != nullptr) {
+    absl::Status status = Each(*replica, sql, params, row);
+    if (status.code() != absl::StatusCode::kUnavailable) {
+      return status;
+    }
+  }
+  return Each(primary, sql, params, row);
+}
+
 // Runs an UPDATE ... RETURNING; kNotFound with `missing` when no row matched.
 absl::Status UpdateOne(PgDatabase& db, absl::string_view sql, const std::vector<PgParam>& params,
                        absl::string_view missing) {
@@ -98,10 +112,11 @@ core::Session ReadSession(const PgRows& r, int i) {
 }
 
 absl::StatusOr<std::vector<core::Session>> Sessions(PgDatabase& db, absl::string_view sql,
-                                                    const std::vector<PgParam>& params) {
+                                                    const std::vector<PgParam>& params,
+                                                    PgDatabase* replica = nullptr) {
   std::vector<core::Session> out;
-  absl::Status status =
-      Each(db, sql, params, [&](const PgRows& r, int i) { out.push_back(ReadSession(r, i)); });
+  absl::Status status = EachLagTolerant(
+      db, replica, sql, params, [&](const PgRows& r, int i) { out.push_back(ReadSession(r, i)); });
   if (!status.ok()) {
     return status;
   }
@@ -185,8 +200,9 @@ absl::StatusOr<std::vector<core::User>> PgUserStore::ListUsers(absl::string_view
       " FROM users WHERE username_key > $1 AND deleted_at_us IS NULL ORDER BY username_key "
       "LIMIT $2");
   std::vector<core::User> out;
-  absl::Status status = Each(db_, sql, {S(after_username_key), std::to_string(limit)},
-                             [&](const PgRows& r, int i) { out.push_back(ReadUser(r, i)); });
+  absl::Status status =
+      EachLagTolerant(db_, replica_, sql, {S(after_username_key), std::to_string(limit)},
+                      [&](const PgRows& r, int i) { out.push_back(ReadUser(r, i)); });
   if (!status.ok()) {
     return status;
   }
@@ -356,7 +372,7 @@ absl::StatusOr<std::vector<core::Session>> PgSessionStore::ListUserSessions(
       "SELECT ", kSessionColumns,
       " FROM sessions WHERE user_id = $1 AND revoked_at_us IS NULL AND expires_at_us > $2 "
       "ORDER BY created_at_us DESC, id");
-  return Sessions(db_, sql, {S(user_id), Us(now)});
+  return Sessions(db_, sql, {S(user_id), Us(now)}, replica_);
 }
 
 absl::StatusOr<std::vector<core::Session>> PgSessionStore::RevokeUserSessions(
@@ -439,23 +455,23 @@ absl::Status PgAuditStore::AppendAuditEvents(const std::vector<core::AuditEvent>
 absl::StatusOr<std::vector<core::AuditEvent>> PgAuditStore::ListAuditEvents(
     const core::AuditQuery& query) {
   std::vector<core::AuditEvent> out;
-  absl::Status status =
-      Each(db_,
-           "SELECT seq, at_us, type, user_id, username, session_id, detail, trace_id "
-           "FROM audit_events WHERE ($1::text = '' OR user_id = $1) AND "
-           "($2::text = '' OR username_key = $2) AND at_us >= $3 ORDER BY seq LIMIT $4",
-           {S(query.user_id), S(absl::AsciiStrToLower(query.username)),
-            query.since.has_value() ? Us(*query.since) : PgParam("0"), std::to_string(query.limit)},
-           [&](const PgRows& r, int i) {
-             out.push_back(core::AuditEvent{.seq = r.Int(i, 0),
-                                            .at = FromUs(r.Int(i, 1)),
-                                            .type = r.Text(i, 2),
-                                            .user_id = r.Text(i, 3),
-                                            .username = r.Text(i, 4),
-                                            .session_id = r.Text(i, 5),
-                                            .detail = r.Text(i, 6),
-                                            .trace_id = r.Text(i, 7)});
-           });
+  absl::Status status = EachLagTolerant(
+      db_, replica_,
+      "SELECT seq, at_us, type, user_id, username, session_id, detail, trace_id "
+      "FROM audit_events WHERE ($1::text = '' OR user_id = $1) AND "
+      "($2::text = '' OR username_key = $2) AND at_us >= $3 ORDER BY seq LIMIT $4",
+      {S(query.user_id), S(absl::AsciiStrToLower(query.username)),
+       query.since.has_value() ? Us(*query.since) : PgParam("0"), std::to_string(query.limit)},
+      [&](const PgRows& r, int i) {
+        out.push_back(core::AuditEvent{.seq = r.Int(i, 0),
+                                       .at = FromUs(r.Int(i, 1)),
+                                       .type = r.Text(i, 2),
+                                       .user_id = r.Text(i, 3),
+                                       .username = r.Text(i, 4),
+                                       .session_id = r.Text(i, 5),
+                                       .detail = r.Text(i, 6),
+                                       .trace_id = r.Text(i, 7)});
+      });
   if (!status.ok()) {
     return status;
   }
@@ -494,8 +510,9 @@ absl::StatusOr<std::vector<core::ApiKeyRecord>> PgApiKeyStore::ListApiKeys(bool 
       absl::StrCat("SELECT ", kApiKeyColumns,
                    " FROM api_keys WHERE $1 OR revoked_at_us IS NULL ORDER BY created_at_us, id");
   std::vector<core::ApiKeyRecord> out;
-  absl::Status status = Each(db_, sql, {S(include_revoked ? "true" : "false")},
-                             [&](const PgRows& r, int i) { out.push_back(ReadApiKey(r, i)); });
+  absl::Status status =
+      EachLagTolerant(db_, replica_, sql, {S(include_revoked ? "true" : "false")},
+                      [&](const PgRows& r, int i) { out.push_back(ReadApiKey(r, i)); });
   if (!status.ok()) {
     return status;
   }

@@ -13,9 +13,16 @@ namespace warden::storage {
 // the SQLite stores (one contract suite checks both); refresh rotation takes the token's row
 // lock (SELECT ... FOR UPDATE), so concurrent rotations on any number of replicas give exactly
 // one successor.
+//
+// Writes, and every read a decision depends on (login, refresh, API key lookup, revocations,
+// signing keys), go to `db`, the primary. The reads named lag-tolerant go to `replica` when one
+// is given (and to the primary when it cannot answer): PgUserStore::ListUsers,
+// PgSessionStore::ListUserSessions, PgAuditStore::ListAuditEvents, PgApiKeyStore::ListApiKeys;
+// the admin listings, where a second of replication lag is harmless.
 class PgUserStore final : public core::UserStore {
  public:
-  explicit PgUserStore(PgDatabase& db) : db_(db) {}
+  explicit PgUserStore(PgDatabase& db, PgDatabase* replica = nullptr)
+      : db_(db), replica_(replica) {}
   absl::Status Create(const core::User& user) override;
   absl::StatusOr<core::User> FindByUsernameKey(absl::string_view username_key) override;
   absl::StatusOr<core::User> FindById(absl::string_view id) override;
@@ -30,11 +37,13 @@ class PgUserStore final : public core::UserStore {
  private:
   absl::StatusOr<core::User> FindOne(absl::string_view sql, absl::string_view key);
   PgDatabase& db_;
+  PgDatabase* replica_;  // lag-tolerant reads; nullptr: the primary
 };
 
 class PgSessionStore final : public core::SessionStore {
  public:
-  explicit PgSessionStore(PgDatabase& db) : db_(db) {}
+  explicit PgSessionStore(PgDatabase& db, PgDatabase* replica = nullptr)
+      : db_(db), replica_(replica) {}
   absl::Status CreateSession(const core::Session& session, absl::string_view refresh_hash) override;
   absl::StatusOr<core::RotateResult> Rotate(absl::string_view presented_hash,
                                             absl::string_view next_hash, core::WallTime now,
@@ -53,6 +62,7 @@ class PgSessionStore final : public core::SessionStore {
 
  private:
   PgDatabase& db_;
+  PgDatabase* replica_;  // lag-tolerant reads; nullptr: the primary
 };
 
 class PgSigningKeyStore final : public core::SigningKeyStore {
@@ -69,18 +79,21 @@ class PgSigningKeyStore final : public core::SigningKeyStore {
 
 class PgAuditStore final : public core::AuditStore {
  public:
-  explicit PgAuditStore(PgDatabase& db) : db_(db) {}
+  explicit PgAuditStore(PgDatabase& db, PgDatabase* replica = nullptr)
+      : db_(db), replica_(replica) {}
   absl::Status AppendAuditEvents(const std::vector<core::AuditEvent>& events) override;
   absl::StatusOr<std::vector<core::AuditEvent>> ListAuditEvents(
       const core::AuditQuery& query) override;
 
  private:
   PgDatabase& db_;
+  PgDatabase* replica_;  // lag-tolerant reads; nullptr: the primary
 };
 
 class PgApiKeyStore final : public core::ApiKeyStore {
  public:
-  explicit PgApiKeyStore(PgDatabase& db) : db_(db) {}
+  explicit PgApiKeyStore(PgDatabase& db, PgDatabase* replica = nullptr)
+      : db_(db), replica_(replica) {}
   absl::Status CreateApiKey(const core::ApiKeyRecord& record) override;
   absl::StatusOr<core::ApiKeyRecord> FindApiKey(absl::string_view id) override;
   absl::StatusOr<std::vector<core::ApiKeyRecord>> ListApiKeys(bool include_revoked) override;
@@ -89,6 +102,7 @@ class PgApiKeyStore final : public core::ApiKeyStore {
 
  private:
   PgDatabase& db_;
+  PgDatabase* replica_;  // lag-tolerant reads; nullptr: the primary
 };
 
 }  // namespace warden::storage

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/testing/status_matchers.h"
 #include "storage/contract/store_contract.h"
 #include "storage/postgres/pg_database.h"
@@ -19,28 +20,53 @@
 namespace warden::storage {
 namespace {
 
-std::string BaseConninfo() {
+// The fixture's connection string: `suffix` "" for the server, ".replica" for its standby
+// (STATE.url and STATE.replica, next to each other).
+std::string FixtureConninfo(absl::string_view suffix) {
   const char* file = std::getenv("WARDEN_TEST_POSTGRES_FILE");
   if (file == nullptr) {
     return "";
   }
-  std::ifstream in(file);
+  std::string path = file;
+  if (!suffix.empty()) {
+    path = absl::StrCat(absl::StripSuffix(path, ".url"), suffix);
+  }
+  std::ifstream in(path);
   std::string line;
   std::getline(in, line);
   return line;
 }
 
+std::string BaseConninfo() { return FixtureConninfo(""); }
+
 // A fresh schema per test, so every test starts from an empty database.
-std::string FreshSchemaConninfo() {
+std::string FreshSchema() {
   static std::atomic<int> next{0};
-  const std::string base = BaseConninfo();
   const std::string schema =
       absl::StrCat("t", getpid(), "_", next.fetch_add(1), "_",
                    std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
-  PGconn* admin = PQconnectdb(base.c_str());
+  PGconn* admin = PQconnectdb(BaseConninfo().c_str());
   PQclear(PQexec(admin, absl::StrCat("CREATE SCHEMA ", schema).c_str()));
   PQfinish(admin);
+  return schema;
+}
+
+std::string InSchema(const std::string& base, const std::string& schema) {
   return absl::StrCat(base, " options='-c search_path=", schema, "'");
+}
+
+std::string FreshSchemaConninfo() { return InSchema(BaseConninfo(), FreshSchema()); }
+
+// The first column of the first row of `sql`, or "" on error.
+std::string Scalar(const std::string& conninfo, const std::string& sql) {
+  PGconn* conn = PQconnectdb(conninfo.c_str());
+  PGresult* result = PQexec(conn, sql.c_str());
+  std::string value = PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) > 0
+                          ? PQgetvalue(result, 0, 0)
+                          : "";
+  PQclear(result);
+  PQfinish(conn);
+  return value;
 }
 
 StoreSet MakePostgresStores() {
@@ -124,6 +150,102 @@ TEST(PgDatabaseTest, ABrokenConnectionIsReplaced) {
   PQfinish(admin);
   EXPECT_THAT(users.Ping(), StatusIs(absl::StatusCode::kUnavailable));  // noticed here
   EXPECT_THAT(users.Ping(), IsOk());                                    // and healed
+}
+
+// A streaming hot standby of the fixture's server (pg_fixture.sh replica, STATE.replica).
+class ReadReplicaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    replica_base_ = FixtureConninfo(".replica");
+    ASSERT_FALSE(replica_base_.empty()) << "the fixture started no replica";
+  }
+  void TearDown() override { Scalar(replica_base_, "SELECT pg_wal_replay_resume()"); }
+
+  // Polls until the replica has replayed everything the primary has written so far.
+  void WaitForReplay() {
+    // The insert position: with synchronous_commit off, the last commit may not be written yet.
+    const std::string lsn = Scalar(BaseConninfo(), "SELECT pg_current_wal_insert_lsn()::text");
+    ASSERT_FALSE(lsn.empty());
+    for (int i = 0; i < 3000; ++i) {  // up to 30 s
+      if (Scalar(replica_base_,
+                 absl::StrCat("SELECT pg_last_wal_replay_lsn() >= '", lsn, "'::pg_lsn")) == "t") {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "the replica did not catch up";
+  }
+
+  // Pauses replay on the replica and polls until it has actually stopped.
+  void PauseReplay() {
+    Scalar(replica_base_, "SELECT pg_wal_replay_pause()");
+    for (int i = 0; i < 3000; ++i) {  // up to 30 s
+      if (Scalar(replica_base_, "SELECT pg_get_wal_replay_pause_state()") == "paused") {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "replay did not pause";
+  }
+
+  static std::vector<std::string> Names(const std::vector<core::User>& users) {
+    std::vector<std::string> names;
+    for (const core::User& user : users) {
+      names.push_back(user.username);
+    }
+    return names;
+  }
+
+  std::string replica_base_;
+};
+
+core::User NewUser(const std::string& name) {
+  return core::User{.id = "id-" + name,
+                    .username = name,
+                    .username_key = name,
+                    .email = name + "@example.com",
+                    .email_key = name + "@example.com",
+                    .password_hash = "hash",
+                    .created_at = core::WallTime(std::chrono::hours(1))};
+}
+
+TEST_F(ReadReplicaTest, LagTolerantReadsGoToTheReplicaAndDecisionsToThePrimary) {
+  const std::string schema = FreshSchema();
+  auto primary = PgDatabase::Open({.url = InSchema(BaseConninfo(), schema)}).value();
+  auto replica =
+      PgDatabase::Open(
+          {.url = InSchema(replica_base_, schema), .migrate = false, .check_schema = false})
+          .value();
+  PgUserStore users(*primary, replica.get());
+  PgAuditStore audit(*primary, replica.get());
+  ASSERT_THAT(users.Create(NewUser("early")), IsOk());
+  WaitForReplay();
+  EXPECT_THAT(Names(users.ListUsers("", 10).value()), ::testing::ElementsAre("early"));
+
+  PauseReplay();
+  ASSERT_THAT(users.Create(NewUser("late")), IsOk());  // writes: the primary
+  ASSERT_THAT(audit.AppendAuditEvents({core::AuditEvent{.type = "login_succeeded"}}), IsOk());
+  EXPECT_THAT(users.FindByUsernameKey("late"), IsOk());  // a decision's read: the primary
+  // The listings come from the (paused) replica: the new rows are not there yet.
+  EXPECT_THAT(Names(users.ListUsers("", 10).value()), ::testing::ElementsAre("early"));
+  EXPECT_TRUE(audit.ListAuditEvents({.limit = 10}).value().empty());
+
+  Scalar(replica_base_, "SELECT pg_wal_replay_resume()");
+  WaitForReplay();
+  EXPECT_THAT(Names(users.ListUsers("", 10).value()), ::testing::ElementsAre("early", "late"));
+  EXPECT_EQ(audit.ListAuditEvents({.limit = 10}).value().size(), 1u);
+}
+
+TEST_F(ReadReplicaTest, AnUnreachableReplicaFallsBackToThePrimary) {
+  auto primary = PgDatabase::Open({.url = FreshSchemaConninfo()}).value();
+  // Opening does not connect, so a replica that is down does not stop a replica from starting.
+  auto replica = PgDatabase::Open({.url = "host=/nonexistent-dir dbname=x connect_timeout=2",
+                                   .migrate = false,
+                                   .check_schema = false})
+                     .value();
+  PgUserStore users(*primary, replica.get());
+  ASSERT_THAT(users.Create(NewUser("solo")), IsOk());
+  EXPECT_THAT(Names(users.ListUsers("", 10).value()), ::testing::ElementsAre("solo"));
 }
 
 }  // namespace
