@@ -7,6 +7,8 @@
 //   load --target 127.0.0.1:PORT --rpc register --username PREFIX --password P  (new users)
 //   --rate N paces the calls: at most N starts per second in total (an open-loop flood of a
 //   fixed size rather than as fast as the server answers, refusals included).
+//   --lb round_robin with --target ipv4:127.0.0.1:P1,127.0.0.2:P2,... spreads the calls over
+//   several replicas.
 #include <grpcpp/alarm.h>
 #include <grpcpp/channel.h>
 #include <grpcpp/create_channel.h>
@@ -45,6 +47,7 @@ struct Options {
   int channels = 4;
   long max_calls = 50'000'000;
   double rate = 0;  // starts per second in total; 0: closed loop, no pacing
+  std::string lb;   // load-balancing policy, e.g. round_robin over ipv4:A:P1,B:P2; "": default
 };
 
 struct Slot;
@@ -164,6 +167,8 @@ bool ParseArgs(int argc, char** argv, Options& o) {
       if (!absl::SimpleAtoi(value, &o.channels)) return false;
     } else if (flag == "--max-calls") {
       if (!absl::SimpleAtoi(value, &o.max_calls)) return false;
+    } else if (flag == "--lb") {
+      o.lb = value;
     } else if (flag == "--rate") {
       if (!absl::SimpleAtod(value, &o.rate) || o.rate < 0) return false;
     } else
@@ -187,13 +192,16 @@ int main(int argc, char** argv) {
     std::cerr
         << "usage: load --target HOST:PORT --rpc validate|login|register [--token T] [--username U "
            "--password P] [--seconds N<=600] [--concurrency N] [--channels N] "
-           "[--max-calls N]\n";
+           "[--max-calls N] [--rate N] [--lb round_robin]\n";
     return 2;
   }
   for (int i = 0; i < run.options.channels; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("grpc.channel_id", i);  // distinct connections
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    if (!run.options.lb.empty()) {
+      args.SetLoadBalancingPolicyName(run.options.lb);
+    }
     run.stubs.push_back(auth::AuthService::NewStub(
         grpc::CreateCustomChannel(run.options.target, grpc::InsecureChannelCredentials(), args)));
   }
