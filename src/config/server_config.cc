@@ -673,8 +673,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   if (storage.has_redis_url()) {
     config.redis_url = storage.redis_url();
     if (!config.redis_url.empty() && !absl::StartsWith(config.redis_url, "redis://") &&
-        !absl::StartsWith(config.redis_url, "unix:///")) {
-      problems.push_back("storage.redis_url: must be redis://HOST:PORT or unix:///path");
+        !absl::StartsWith(config.redis_url, "unix://")) {
+      problems.push_back(
+          "storage.redis_url: must be redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path");
     }
   }
   if (storage.has_revocation_sync_ms()) {

@@ -8,21 +8,85 @@
 
 namespace warden::storage {
 
+namespace {
+
+// %XX escapes (a password may hold ':', '@' or '/').
+absl::StatusOr<std::string> PercentDecode(absl::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out.push_back(text[i]);
+      continue;
+    }
+    int value = 0;
+    if (i + 2 >= text.size() || !absl::SimpleHexAtoi(text.substr(i + 1, 2), &value)) {
+      return absl::InvalidArgumentError("redis: bad %-escape in the URL");
+    }
+    out.push_back(static_cast<char>(value));
+    i += 2;
+  }
+  return out;
+}
+
+// "[USER]:PASSWORD@" at the front of `rest`, if there.
+absl::Status ConsumeCredentials(absl::string_view& rest, RedisAddress& address) {
+  const size_t at = rest.find('@');
+  if (at == absl::string_view::npos) {
+    return absl::OkStatus();
+  }
+  const absl::string_view credentials = rest.substr(0, at);
+  rest.remove_prefix(at + 1);
+  const size_t colon = credentials.find(':');
+  absl::StatusOr<std::string> user =
+      PercentDecode(colon == absl::string_view::npos ? "" : credentials.substr(0, colon));
+  absl::StatusOr<std::string> password =
+      PercentDecode(colon == absl::string_view::npos ? credentials : credentials.substr(colon + 1));
+  if (!user.ok() || !password.ok()) {
+    return absl::InvalidArgumentError("redis: bad %-escape in the URL");
+  }
+  address.user = *std::move(user);
+  address.password = *std::move(password);
+  return absl::OkStatus();
+}
+
+bool ParseDatabase(absl::string_view text, int& database) {
+  return absl::SimpleAtoi(text, &database) && database >= 0 && database < 1024;
+}
+
+}  // namespace
+
 absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url) {
   absl::string_view rest = url;
   RedisAddress address;
   if (absl::ConsumePrefix(&rest, "unix://")) {
+    if (absl::Status s = ConsumeCredentials(rest, address); !s.ok()) {
+      return s;
+    }
     if (rest.empty() || rest.front() != '/') {
       return absl::InvalidArgumentError("redis: unix:// needs an absolute socket path");
+    }
+    if (const size_t query = rest.find('?'); query != absl::string_view::npos) {
+      absl::string_view params = rest.substr(query + 1);
+      rest = rest.substr(0, query);
+      if (!absl::ConsumePrefix(&params, "db=") || !ParseDatabase(params, address.database)) {
+        return absl::InvalidArgumentError("redis: the only unix:// parameter is db=N");
+      }
     }
     address.unix_path = std::string(rest);
     return address;
   }
   if (!absl::ConsumePrefix(&rest, "redis://")) {
-    return absl::InvalidArgumentError("redis: expected redis://HOST:PORT or unix:///path");
+    return absl::InvalidArgumentError(
+        "redis: expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path");
   }
-  const size_t slash = rest.find('/');
-  if (slash != absl::string_view::npos) {
+  if (absl::Status s = ConsumeCredentials(rest, address); !s.ok()) {
+    return s;
+  }
+  if (const size_t slash = rest.find('/'); slash != absl::string_view::npos) {
+    const absl::string_view database = rest.substr(slash + 1);
+    if (!database.empty() && !ParseDatabase(database, address.database)) {
+      return absl::InvalidArgumentError("redis: bad database number");
+    }
     rest = rest.substr(0, slash);
   }
   const size_t colon = rest.rfind(':');
@@ -39,6 +103,27 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url) {
   return address;
 }
 
+namespace {
+
+// Runs one setup command; false when Redis refuses it.
+bool Setup(redisContext* context, std::initializer_list<absl::string_view> parts) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (absl::string_view part : parts) {
+    argv.push_back(part.data());
+    lengths.push_back(part.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+  const bool ok = reply != nullptr && reply->type != REDIS_REPLY_ERROR;
+  if (reply != nullptr) {
+    freeReplyObject(reply);
+  }
+  return ok;
+}
+
+}  // namespace
+
 redisContext* ConnectRedis(const RedisAddress& address, std::chrono::milliseconds timeout) {
   const timeval tv{.tv_sec = timeout.count() / 1000,
                    .tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
@@ -49,6 +134,16 @@ redisContext* ConnectRedis(const RedisAddress& address, std::chrono::millisecond
     return nullptr;
   }
   if (context->err != 0 || redisSetTimeout(context, tv) != REDIS_OK) {
+    redisFree(context);
+    return nullptr;
+  }
+  const std::string database = std::to_string(address.database);
+  const bool ready =
+      (address.password.empty() ||
+       (address.user.empty() ? Setup(context, {"AUTH", address.password})
+                             : Setup(context, {"AUTH", address.user, address.password}))) &&
+      (address.database == 0 || Setup(context, {"SELECT", database}));
+  if (!ready) {
     redisFree(context);
     return nullptr;
   }

@@ -16,16 +16,23 @@ struct redisContext;
 
 namespace warden::storage {
 
-// Where Redis listens: redis://HOST:PORT or unix:///path/to/redis.sock.
+// Where Redis listens and how to log in:
+//   redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]      (port 6379, database 0 by default)
+//   unix://[[USER]:PASSWORD@]/path/to/redis.sock[?db=DB]
+// USER and PASSWORD may be percent-encoded. With a password, each connection sends AUTH (with
+// the user: Redis 6 ACLs); with a database other than 0, SELECT.
 struct RedisAddress {
   std::string host;
   int port = 0;
   std::string unix_path;
+  std::string user;
+  std::string password;
+  int database = 0;
 };
 absl::StatusOr<RedisAddress> ParseRedisUrl(const std::string& url);
 
-// A new blocking hiredis connection with `timeout` for connecting and for every command, or
-// nullptr when Redis cannot be reached.
+// A new blocking hiredis connection, logged in and on its database, with `timeout` for
+// connecting and for every command, or nullptr when Redis cannot be reached or refuses it.
 redisContext* ConnectRedis(const RedisAddress& address, std::chrono::milliseconds timeout);
 
 // Short Redis commands (Lua scripts) from many threads: a small pool of blocking connections,

@@ -18,9 +18,30 @@ TEST(ParseRedisUrlTest, AcceptsTcpAndUnixForms) {
   EXPECT_EQ(unix_socket->unix_path, "/run/redis/redis.sock");
 }
 
+TEST(ParseRedisUrlTest, ReadsCredentialsAndDatabase) {
+  absl::StatusOr<RedisAddress> full = ParseRedisUrl("redis://warden:p%40ss%3Aw@cache:6380/3");
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_EQ(full->user, "warden");
+  EXPECT_EQ(full->password, "p@ss:w");
+  EXPECT_EQ(full->host, "cache");
+  EXPECT_EQ(full->port, 6380);
+  EXPECT_EQ(full->database, 3);
+  absl::StatusOr<RedisAddress> password_only = ParseRedisUrl("redis://:secret@cache");
+  ASSERT_TRUE(password_only.ok());
+  EXPECT_EQ(password_only->user, "");
+  EXPECT_EQ(password_only->password, "secret");
+  EXPECT_EQ(password_only->database, 0);
+  absl::StatusOr<RedisAddress> unix_socket = ParseRedisUrl("unix://:secret@/run/r.sock?db=2");
+  ASSERT_TRUE(unix_socket.ok()) << unix_socket.status();
+  EXPECT_EQ(unix_socket->unix_path, "/run/r.sock");
+  EXPECT_EQ(unix_socket->password, "secret");
+  EXPECT_EQ(unix_socket->database, 2);
+}
+
 TEST(ParseRedisUrlTest, RefusesWhatItCannotUse) {
   for (const char* bad : {"", "http://x:1", "redis://", "redis://host:0", "redis://host:99999",
-                          "redis://host:abc", "unix://relative.sock"}) {
+                          "redis://host:abc", "unix://relative.sock", "redis://h/x",
+                          "redis://h/99999", "redis://:%zz@h", "unix:///r.sock?timeout=1"}) {
     EXPECT_FALSE(ParseRedisUrl(bad).ok()) << bad;
   }
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/testing/fake_clock.h"
@@ -95,6 +96,56 @@ TEST_F(SharedLimitsTest, BreakerLeavesADeadRedisAloneThenTriesAgain) {
   clock_.Advance(seconds(2));  // past replica_b_'s 1 s pause: a PING finds Redis fine
   EXPECT_TRUE(replica_b_.Healthy());
   EXPECT_TRUE(replica_b_.Eval("return 7", {}, {}).ok());
+}
+
+// Sends one command on a fresh connection to the fixture (as its default user).
+std::string Command(const RedisAddress& address, std::initializer_list<std::string> parts) {
+  redisContext* context = ConnectRedis(address, std::chrono::seconds(2));
+  if (context == nullptr) {
+    return "no connection";
+  }
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (const std::string& part : parts) {
+    argv.push_back(part.data());
+    lengths.push_back(part.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+  std::string text = reply == nullptr                 ? "no reply"
+                     : reply->type == REDIS_REPLY_NIL ? "(nil)"
+                     : reply->str != nullptr          ? std::string(reply->str, reply->len)
+                                                      : std::to_string(reply->integer);
+  if (reply != nullptr) {
+    freeReplyObject(reply);
+  }
+  redisFree(context);
+  return text;
+}
+
+TEST_F(SharedLimitsTest, LogsInWithAnAclUserAndUsesItsDatabase) {
+  const std::string user = Unique("warden-acl");
+  ASSERT_EQ(Command(FixtureAddress(), {"ACL", "SETUSER", user, "on", ">s3cret", "~*", "+@all"}),
+            "OK");
+  RedisAddress address = FixtureAddress();
+  address.user = user;
+  address.password = "s3cret";
+  address.database = 5;
+  RedisClient client(address, {}, clock_);
+  const std::string key = Unique("warden:test");
+  absl::StatusOr<std::vector<int64_t>> set =
+      client.Eval("redis.call('SET', KEYS[1], '1') return 1", {key}, {});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(Command(FixtureAddress(), {"GET", key}), "(nil)");  // not in database 0
+  RedisAddress database5 = FixtureAddress();
+  database5.database = 5;
+  EXPECT_EQ(Command(database5, {"GET", key}), "1");
+  // A wrong password is refused: the client falls back instead of using Redis.
+  address.password = "wrong";
+  RedisClient refused(address, {}, clock_);
+  EXPECT_FALSE(refused.Eval("return 1", {}, {}).ok());
+  EXPECT_FALSE(refused.Healthy());
+  Command(FixtureAddress(), {"ACL", "DELUSER", user});
 }
 
 core::InMemoryLoginThrottle::Options SmallLimits() {
