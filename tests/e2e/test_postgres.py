@@ -1,7 +1,9 @@
 """End-to-end on PostgreSQL: a real server from Debian's postgresql package (started here with
 tests/postgres/pg_fixture.sh on a Unix socket in a temporary directory), `wardend migrate`, two
-wardend replicas sharing it, a racing refresh across replicas, and a database outage that calls
-survive with UNAVAILABLE and recover from by themselves."""
+wardend replicas sharing it, a racing refresh across replicas, a database outage that calls
+survive with UNAVAILABLE and recover from by themselves, Redis revocation fan-out, and a read
+replica (a streaming hot standby) serving the admin listings."""
+import json
 import os
 import shutil
 import subprocess
@@ -15,7 +17,8 @@ import urllib.request
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import SOURCE_DIR, WARDEND, ServerTest, Wardend, generate_stubs, wait_until  # noqa
+from e2e_support import (SOURCE_DIR, WARDEN, WARDEND, ServerTest, Wardend,  # noqa: E402
+                          generate_stubs, wait_until)
 
 generate_stubs(os.path.join(SOURCE_DIR, "proto"), ["auth.proto", "health/v1/health.proto"])
 import auth_pb2 as pb2  # noqa: E402
@@ -252,6 +255,65 @@ class RedisTest(PostgresBase):
         for server in (a, b):
             wait_until(lambda s=server: self.metric(s, "warden_redis_connected") == 1)
         self.assertLess(logout_on_b_is_seen_on_a(), 1.5)
+
+
+class ReadReplicaTest(PostgresBase):
+    """--postgres-read-url on a real streaming hot standby (pg_fixture.sh replica): the admin
+    listing reads the standby, login reads the primary."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        subprocess.run(["bash", FIXTURE, "replica", cls.state], check=True, capture_output=True,
+                       timeout=120)
+        cls.standby_dir = os.path.join(cls.socket_dir, "rs")
+
+    def psql(self, host, sql):
+        return subprocess.run(["psql", "-h", host, "-U", "warden", "-d", "postgres", "-Atq", "-c",
+                               sql], check=True, capture_output=True, text=True,
+                              timeout=60).stdout.strip()
+
+    def wait_for_replay(self):
+        lsn = self.psql(self.socket_dir, "SELECT pg_current_wal_insert_lsn()")
+        wait_until(lambda: self.psql(self.standby_dir, "SELECT pg_last_wal_replay_lsn() >= '%s'"
+                                     % lsn) == "t")
+
+    def listed(self, server):
+        env = dict(os.environ, WARDEN_CREDENTIALS=os.path.join(self.dir, "creds.json"))
+        r = subprocess.run([WARDEN, "--addr", server.address, "--output", "json", "admin",
+                            "users", "list"], capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return sorted(u["username"] for u in json.loads(r.stdout)["users"])
+
+    def test_admin_listing_reads_the_standby_and_login_the_primary(self):
+        self.assertEqual(self.wardend("migrate").returncode, 0)
+        r = subprocess.run([WARDEND, "bootstrap-admin", "--username", "root", "--email",
+                            "root@example.com", "--dev", "--data-dir",
+                            os.path.join(self.dir, "a"), "--store", self.url],
+                           input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        server = self.replica("a", "--postgres-read-url", "postgresql://warden@/%s?host=%s" % (
+            self.db, self.standby_dir))
+        env = dict(os.environ, WARDEN_CREDENTIALS=os.path.join(self.dir, "creds.json"))
+        r = subprocess.run([WARDEN, "--addr", server.address, "login", "--username", "root",
+                            "--password-stdin"], input=PASSWORD + "\n", capture_output=True,
+                           text=True, env=env, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.wait_for_replay()
+        self.assertEqual(self.listed(server), ["root"])
+        self.psql(self.standby_dir, "SELECT pg_wal_replay_pause()")
+        try:
+            wait_until(lambda: self.psql(self.standby_dir,
+                                         "SELECT pg_get_wal_replay_pause_state()") == "paused")
+            auth = self.stub(server)
+            auth.Register(pb2.RegisterRequest(username="late", email="late@example.com",
+                                              password=PASSWORD))
+            auth.Login(pb2.LoginRequest(username="late", password=PASSWORD))  # the primary
+            self.assertEqual(self.listed(server), ["root"])  # the paused standby
+        finally:
+            self.psql(self.standby_dir, "SELECT pg_wal_replay_resume()")
+        self.wait_for_replay()
+        self.assertEqual(self.listed(server), ["late", "root"])
 
 
 if __name__ == "__main__":
