@@ -19,19 +19,6 @@ bench_init wardend warden load
 pg_state=$work/pg.state
 trap 'bash tests/postgres/pg_fixture.sh stop "$pg_state" >/dev/null 2>&1 || true; bench_cleanup' EXIT
 
-# wait_any_port NAME: like wait_port, for a server on any 127.x address.
-wait_any_port() {
-  local log=$work/$1.log port=""
-  for _ in $(seq 300); do
-    port=$(grep -oE '"msg":"listening on 127\.[0-9.]+:[0-9]+' "$log" | head -1 | grep -oE '[0-9]+$' || true)
-    [[ -n $port ]] && { echo "$port"; return 0; }
-    sleep 0.1
-  done
-  echo "server $1 did not start; log:" >&2
-  cat "$log" >&2
-  return 1
-}
-
 cpu_ticks() {  # cpu_ticks PID...: utime + stime of those processes, in clock ticks
   local total=0 pid
   for pid in "$@"; do
@@ -76,7 +63,7 @@ for i in 1 2 3; do
   start_server "pg$i" "$bin/wardend" --listen "127.0.0.$i:0" --http-listen "127.0.0.$i:0" \
     --data-dir "$work/pg$i" --store "$url" --master-key-file "$work/master.key" \
     --redis "unix://$work/redis/redis.sock"
-  targets+=("127.0.0.$i:$(wait_any_port "pg$i")")
+  targets+=("127.0.0.$i:$(wait_port "pg$i")")
   pids+=("$(cat "$work/pg$i.pid")")
 done
 cluster=$(IFS=,; echo "ipv4:${targets[*]}")

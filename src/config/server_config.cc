@@ -53,6 +53,15 @@ std::optional<std::string> ParseBool(const std::string& value, bool& out) {
     p.path(v);                                                       \
     return std::nullopt;                                             \
   }
+#define WARDEN_BOOL(path)                                            \
+  [](Proto& p, const std::string& v) -> std::optional<std::string> { \
+    bool b = false;                                                  \
+    if (auto e = ParseBool(v, b)) {                                  \
+      return e;                                                      \
+    }                                                                \
+    p.path(b);                                                       \
+    return std::nullopt;                                             \
+  }
 #define WARDEN_UINT(path)                                            \
   [](Proto& p, const std::string& v) -> std::optional<std::string> { \
     uint32_t n = 0;                                                  \
@@ -70,14 +79,7 @@ const std::vector<Setting>& Settings() {
       {"data-dir", "WARDEN_DATA_DIR", "directory for the SQLite database and dev keys (./data)",
        false, WARDEN_STRING(set_data_dir)},
       {"dev", "WARDEN_DEV", "development mode: generate missing keys under --data-dir", true,
-       [](Proto& p, const std::string& v) -> std::optional<std::string> {
-         bool b = false;
-         if (auto e = ParseBool(v, b)) {
-           return e;
-         }
-         p.set_dev(b);
-         return std::nullopt;
-       }},
+       WARDEN_BOOL(set_dev)},
       {"log-level", "WARDEN_LOG_LEVEL", "trace, debug, info, warn, error or off (info)", false,
        WARDEN_STRING(set_log_level)},
       {"log-format", "WARDEN_LOG_FORMAT", "json (one object per line, default) or text", false,
@@ -135,15 +137,7 @@ const std::vector<Setting>& Settings() {
        "base URL of the HTTP listener as others reach it (http://<http-listen>)", false,
        WARDEN_STRING(set_public_url)},
       {"metrics", "WARDEN_METRICS", "record gRPC and domain metrics, served at /metrics (true)",
-       true,
-       [](Proto& p, const std::string& v) -> std::optional<std::string> {
-         bool b = true;
-         if (auto e = ParseBool(v, b)) {
-           return e;
-         }
-         p.set_metrics(b);
-         return std::nullopt;
-       }},
+       true, WARDEN_BOOL(set_metrics)},
       {"policy-file", "WARDEN_POLICY_FILE",
        "JSON access policy applied over the built-in one (see docs/policy.md)", false,
        WARDEN_STRING(set_policy_file)},
@@ -151,14 +145,7 @@ const std::vector<Setting>& Settings() {
        "comma-separated CIDRs whose x-forwarded-for is believed (none)", false,
        WARDEN_STRING(set_trusted_proxies)},
       {"reflection", "WARDEN_REFLECTION", "serve gRPC server reflection (true)", true,
-       [](Proto& p, const std::string& v) -> std::optional<std::string> {
-         bool b = true;
-         if (auto e = ParseBool(v, b)) {
-           return e;
-         }
-         p.set_reflection(b);
-         return std::nullopt;
-       }},
+       WARDEN_BOOL(set_reflection)},
       {"tls-cert", "WARDEN_TLS_CERT", "PEM certificate chain: serve gRPC over TLS 1.2+", false,
        WARDEN_STRING(mutable_tls()->set_cert_file)},
       {"tls-key", "WARDEN_TLS_KEY", "PEM private key of --tls-cert", false,
@@ -221,14 +208,7 @@ const std::vector<Setting>& Settings() {
        WARDEN_UINT(mutable_storage()->set_postgres_acquire_timeout_ms)},
       {"migrate-on-start", "WARDEN_MIGRATE_ON_START",
        "PostgreSQL: apply schema migrations at startup instead of `wardend migrate` (false)", true,
-       [](Proto& p, const std::string& v) -> std::optional<std::string> {
-         bool b = false;
-         if (auto e = ParseBool(v, b)) {
-           return e;
-         }
-         p.mutable_storage()->set_migrate_on_start(b);
-         return std::nullopt;
-       }},
+       WARDEN_BOOL(mutable_storage()->set_migrate_on_start)},
       {"revocation-sync-ms", "WARDEN_REVOCATION_SYNC_MS",
        "how often revocations made by other replicas are read from the store (1000; 0: never)",
        false, WARDEN_UINT(mutable_storage()->set_revocation_sync_ms)},
@@ -237,14 +217,7 @@ const std::vector<Setting>& Settings() {
        false, WARDEN_STRING(mutable_storage()->set_redis_url)},
       {"redis-shared-limits", "WARDEN_REDIS_SHARED_LIMITS",
        "with --redis: rate limits and brute-force counters shared by all replicas (true)", true,
-       [](Proto& p, const std::string& v) -> std::optional<std::string> {
-         bool b = false;
-         if (auto e = ParseBool(v, b)) {
-           return e;
-         }
-         p.mutable_storage()->set_redis_shared_limits(b);
-         return std::nullopt;
-       }},
+       WARDEN_BOOL(mutable_storage()->set_redis_shared_limits)},
       {"redis-timeout-ms", "WARDEN_REDIS_TIMEOUT_MS",
        "how long a rate-limit or login check waits for Redis before using local counters (50)",
        false, WARDEN_UINT(mutable_storage()->set_redis_timeout_ms)},
@@ -272,6 +245,7 @@ const std::vector<Setting>& Settings() {
 
 #undef WARDEN_STRING
 #undef WARDEN_UINT
+#undef WARDEN_BOOL
 
 std::optional<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -123,6 +123,29 @@ class PostgresBase(ServerTest):
         wait_until(refused, timeout=10, interval=0.02)
         return time.monotonic() - started
 
+    def race_refresh(self, refresh_token, *stubs):
+        """Presents one refresh token to every stub at once; asserts exactly one successor (the
+        others refused) and returns the list holding it."""
+        results = []
+        barrier = threading.Barrier(len(stubs))
+
+        def rotate(stub):
+            barrier.wait()
+            try:
+                results.append(stub.RefreshToken(
+                    pb2.RefreshTokenRequest(refresh_token=refresh_token)).refresh_token)
+            except grpc.RpcError as e:
+                results.append(e.code())
+        threads = [threading.Thread(target=rotate, args=(s,)) for s in stubs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        winners = [r for r in results if isinstance(r, str)]
+        self.assertEqual(len(winners), 1, results)
+        self.assertIn(grpc.StatusCode.UNAUTHENTICATED, results)
+        return winners
+
     def stub(self, server):
         channel = grpc.insecure_channel(server.address)
         self.addCleanup(channel.close)
@@ -158,24 +181,7 @@ class PostgresTest(PostgresBase):
             ("authorization", "Bearer " + login.access_token),)).username, "pat")  # valid on A
         refreshed = sa.RefreshToken(pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
         # The same refresh token presented to both replicas at once: exactly one successor.
-        results = []
-        barrier = threading.Barrier(2)
-
-        def rotate(stub):
-            barrier.wait()
-            try:
-                results.append(stub.RefreshToken(pb2.RefreshTokenRequest(
-                    refresh_token=refreshed.refresh_token)).refresh_token)
-            except grpc.RpcError as e:
-                results.append(e.code())
-        threads = [threading.Thread(target=rotate, args=(s,)) for s in (sa, sb)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        winners = [r for r in results if isinstance(r, str)]
-        self.assertEqual(len(winners), 1, results)
-        self.assertIn(grpc.StatusCode.UNAUTHENTICATED, results)
+        winners = self.race_refresh(refreshed.refresh_token, sa, sb)
         # Logout on B ends the session for refresh on A too (the store is shared), and A's
         # ValidateToken refuses the token within about a second (A pulls revocations from the
         # store; ValidateToken itself does no I/O).

@@ -79,22 +79,7 @@ class ReplicasTest(PostgresBase):
 
         # The same refresh token raced on two replicas: exactly one successor.
         token = a.Login(pb2.LoginRequest(username="una", password=PASSWORD)).refresh_token
-        results = []
-        barrier = threading.Barrier(2)
-
-        def rotate(stub):
-            barrier.wait()
-            try:
-                results.append(stub.RefreshToken(
-                    pb2.RefreshTokenRequest(refresh_token=token)).refresh_token)
-            except grpc.RpcError as e:
-                results.append(e.code())
-        threads = [threading.Thread(target=rotate, args=(s,)) for s in (b, c)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(len([r for r in results if isinstance(r, str)]), 1, results)
+        self.race_refresh(token, b, c)
 
         # Brute force: failures on three replicas lock the account on all of them (each alone
         # has seen one failure, below its lockout of three).
