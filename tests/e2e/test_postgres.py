@@ -146,6 +146,18 @@ class PostgresBase(ServerTest):
         self.assertIn(grpc.StatusCode.UNAUTHENTICATED, results)
         return winners
 
+    def wait_until_logs_in(self, stub, username):
+        """After a database outage: Login answers UNAVAILABLE (never anything else) until it
+        succeeds again, within a minute."""
+        def logs_in():
+            try:
+                stub.Login(pb2.LoginRequest(username=username, password=PASSWORD), timeout=20)
+                return True
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.UNAVAILABLE)
+                return False
+        wait_until(logs_in, timeout=60, interval=0.5)
+
     def stub(self, server):
         channel = grpc.insecure_channel(server.address)
         self.addCleanup(channel.close)
@@ -214,15 +226,7 @@ class PostgresTest(PostgresBase):
                 service="auth.AuthService")).status == health_pb2.HealthCheckResponse.NOT_SERVING)
         finally:
             subprocess.run(["bash", FIXTURE, "resume", self.state], check=True, timeout=120)
-
-        def logs_in():
-            try:
-                auth.Login(pb2.LoginRequest(username="quinn", password=PASSWORD), timeout=20)
-                return True
-            except grpc.RpcError as e:
-                self.assertEqual(e.code(), grpc.StatusCode.UNAVAILABLE)
-                return False
-        wait_until(logs_in, timeout=60, interval=0.5)
+        self.wait_until_logs_in(auth, "quinn")
         wait_until(lambda: health.Check(health_pb2.HealthCheckRequest(
             service="auth.AuthService")).status == health_pb2.HealthCheckResponse.SERVING)
 

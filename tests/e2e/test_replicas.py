@@ -166,14 +166,7 @@ class ReplicasTest(PostgresBase):
         finally:
             subprocess.run(["bash", FIXTURE, "resume", self.state], check=True, timeout=120)
         for stub in (a, b, c):
-            def logs_in(stub=stub):
-                try:
-                    stub.Login(pb2.LoginRequest(username="wes", password=PASSWORD), timeout=20)
-                    return True
-                except grpc.RpcError as e:
-                    self.assertEqual(e.code(), grpc.StatusCode.UNAVAILABLE)
-                    return False
-            wait_until(logs_in, timeout=60, interval=0.5)
+            self.wait_until_logs_in(stub, "wes")
         b.RefreshToken(pb2.RefreshTokenRequest(refresh_token=token.refresh_token))
 
     def test_rolling_restart_under_load_fails_no_call(self):
