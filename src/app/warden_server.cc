@@ -625,9 +625,15 @@ absl::Status WardenServer::StartHttp() {
       }
       if (redis_limits_shared_ != nullptr) {
         redis_limits_shared_->Set(redis_limits_->Healthy() ? 1 : 0);
+        // Advance the counter by what no concurrent scrape has reported yet.
         const int64_t failures = redis_limits_->Failures();
-        redis_fallbacks_->Increment(static_cast<double>(failures - redis_fallbacks_reported_));
-        redis_fallbacks_reported_ = failures;
+        int64_t reported = redis_fallbacks_reported_.load();
+        while (failures > reported &&
+               !redis_fallbacks_reported_.compare_exchange_weak(reported, failures)) {
+        }
+        if (failures > reported) {
+          redis_fallbacks_->Increment(static_cast<double>(failures - reported));
+        }
       }
       if (pool_open_ != nullptr) {
         const std::array<double, 3> pool = stores_.pool_stats();

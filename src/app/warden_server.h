@@ -154,7 +154,7 @@ class WardenServer {
   prometheus::Gauge* redis_connected_ = nullptr;
   prometheus::Gauge* redis_limits_shared_ = nullptr;
   prometheus::Counter* redis_fallbacks_ = nullptr;
-  int64_t redis_fallbacks_reported_ = 0;  // guarded by the HTTP server's one thread
+  std::atomic<int64_t> redis_fallbacks_reported_{0};  // scrapes may run concurrently
   std::unique_ptr<server::HealthProber> prober_;
   // Pulls revocations made by other replicas from the shared store (every
   // config.revocation_sync), so a logout anywhere is honoured here within about that long.

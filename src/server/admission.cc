@@ -55,9 +55,9 @@ Admission::Gate::Gate(std::string method, const core::MethodRule* rule,
                       const LimiterFactory& limiters, bool needs_client_address)
     : method_(std::move(method)), rule_(rule), needs_client_address_(needs_client_address) {
   if (rule_ != nullptr) {
-    per_peer_ = LimiterFor(rule_->per_peer, limiters, method_ + " peer");
-    per_principal_ = LimiterFor(rule_->per_principal, limiters, method_ + " principal");
-    per_method_ = LimiterFor(rule_->per_method, limiters, method_ + " method");
+    per_peer_ = LimiterFor(rule_->per_peer, limiters, method_ + ":peer");
+    per_principal_ = LimiterFor(rule_->per_principal, limiters, method_ + ":principal");
+    per_method_ = LimiterFor(rule_->per_method, limiters, method_ + ":method");
   }
 }
 

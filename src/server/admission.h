@@ -34,8 +34,8 @@ struct Admitted {
 // Thread-safe. Keeps references to the policy, the auth service, the clock and the events sink.
 class Admission {
  public:
-  // Makes the limiter of one method's rate limit; `name` is "<method> <scope>" (e.g.
-  // "/auth.AuthService/Login peer"), unique per limiter. Default: in this process's memory.
+  // Makes the limiter of one method's rate limit; `name` is "<method>:<scope>" (e.g.
+  // "/auth.AuthService/Login:peer"), unique per limiter. Default: in this process's memory.
   using LimiterFactory = std::function<std::unique_ptr<resilience::RateLimiter>(
       resilience::RateSpec spec, const std::string& name)>;
   struct Options {

@@ -49,7 +49,7 @@ class SharedLimitsTest : public ::testing::Test {
 };
 
 TEST_F(SharedLimitsTest, RateLimitHoldsAcrossReplicas) {
-  const std::string name = Unique("Login peer");
+  const std::string name = Unique("Login:peer");
   const resilience::RateSpec spec{.per_second = 0.5, .burst = 4};
   RedisRateLimiter a(replica_a_, name, spec, clock_);
   RedisRateLimiter b(replica_b_, name, spec, clock_);
@@ -64,14 +64,14 @@ TEST_F(SharedLimitsTest, RateLimitHoldsAcrossReplicas) {
   EXPECT_GT(a.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
   // Other keys and other limits have their own buckets.
   EXPECT_EQ(a.Take("10.0.0.2"), std::chrono::nanoseconds::zero());
-  RedisRateLimiter other(replica_a_, Unique("Register peer"), spec, clock_);
+  RedisRateLimiter other(replica_a_, Unique("Register:peer"), spec, clock_);
   EXPECT_EQ(other.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
   EXPECT_TRUE(replica_a_.Healthy());
   EXPECT_EQ(replica_a_.Failures(), 0);
 }
 
 TEST_F(SharedLimitsTest, RateLimitFallsBackToThisReplicaWhenRedisIsAway) {
-  RedisRateLimiter limiter(unreachable_, Unique("Login peer"), {.per_second = 1, .burst = 2},
+  RedisRateLimiter limiter(unreachable_, Unique("Login:peer"), {.per_second = 1, .burst = 2},
                            clock_);
   EXPECT_EQ(limiter.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
   EXPECT_EQ(limiter.Take("10.0.0.1"), std::chrono::nanoseconds::zero());
