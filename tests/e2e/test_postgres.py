@@ -6,6 +6,7 @@ replica (a streaming hot standby) serving the admin listings."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -265,6 +266,32 @@ class RedisTest(PostgresBase):
         for server in (a, b):
             wait_until(lambda s=server: self.metric(s, "warden_redis_connected") == 1)
         self.assertLess(logout_on_b_is_seen_on_a(), 1.5)
+
+    def test_a_hung_redis_costs_a_timeout_not_an_outage(self):
+        """redis-server stopped with SIGSTOP (accepts connections, never answers): logins fall
+        back to per-replica limits after --redis-timeout-ms, tokens validate, a logout still
+        works, and SIGTERM still drains and exits promptly."""
+        self.assertEqual(self.wardend("migrate").returncode, 0)
+        self.start_redis()
+        a = self.replica("a", "--redis", "unix://" + self.redis_socket)
+        sa = self.stub(a)
+        sa.Register(pb2.RegisterRequest(username="hal", email="hal@example.com",
+                                        password=PASSWORD))
+        wait_until(lambda: self.metric(a, "warden_redis_connected") == 1)
+        os.kill(self.redis.pid, signal.SIGSTOP)
+        try:
+            login = sa.Login(pb2.LoginRequest(username="hal", password=PASSWORD), timeout=10)
+            bearer = (("authorization", "Bearer " + login.access_token),)
+            self.assertEqual(sa.ValidateToken(empty_pb2.Empty(), metadata=bearer,
+                                              timeout=10).username, "hal")
+            self.assertGreater(self.metric(a, "warden_redis_fallbacks_total"), 0)
+            sa.Logout(empty_pb2.Empty(), metadata=bearer, timeout=10)
+            with self.assertRaises(grpc.RpcError) as err:
+                sa.ValidateToken(empty_pb2.Empty(), metadata=bearer, timeout=10)
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            self.assertEqual(a.terminate(timeout=30), 0)
+        finally:
+            os.kill(self.redis.pid, signal.SIGCONT)
 
 
 class ReadReplicaTest(PostgresBase):

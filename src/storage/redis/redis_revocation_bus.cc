@@ -39,10 +39,12 @@ RedisRevocationBus::RedisRevocationBus(core::RevocationList& revocations, Option
 
 RedisRevocationBus::~RedisRevocationBus() { Stop(); }
 
-redisContext* RedisRevocationBus::Connect() const {
+redisContext* RedisRevocationBus::Connect(bool wait_forever) const {
+  // Publishing is bounded (a hung Redis must not hold the publisher, or shutdown, for long);
+  // the subscriber blocks until a message comes (Stop shuts its socket down).
   redisContext* context = ConnectRedis(address_, std::chrono::milliseconds(2000));
-  if (context != nullptr) {
-    redisSetTimeout(context, timeval{});  // the subscriber blocks until a message comes
+  if (context != nullptr && wait_forever) {
+    redisSetTimeout(context, timeval{});
   }
   return context;
 }
@@ -106,7 +108,7 @@ void RedisRevocationBus::PublishLoop() {
       const std::string message = outbox_.front();
       lock.unlock();
       if (context == nullptr) {
-        context = Connect();
+        context = Connect(/*wait_forever=*/false);
       }
       bool sent = false;
       if (context != nullptr) {
@@ -137,7 +139,7 @@ void RedisRevocationBus::PublishLoop() {
 
 void RedisRevocationBus::SubscribeLoop() {
   while (true) {
-    redisContext* context = Connect();
+    redisContext* context = Connect(/*wait_forever=*/true);
     {
       std::unique_lock lock(mutex_);
       if (stopping_) {

@@ -44,7 +44,7 @@ class RedisRevocationBus {
   int64_t Published() const { return published_.load(); }
 
  private:
-  redisContext* Connect() const;
+  redisContext* Connect(bool wait_forever) const;
   void PublishLoop();
   void SubscribeLoop();
   void OnLocal(const core::RevocationEvent& event);
