@@ -269,15 +269,19 @@ class RedisTest(PostgresBase):
 
     def test_a_hung_redis_costs_a_timeout_not_an_outage(self):
         """redis-server stopped with SIGSTOP (accepts connections, never answers): logins fall
-        back to per-replica limits after --redis-timeout-ms, tokens validate, a logout still
-        works, and SIGTERM still drains and exits promptly."""
+        back to per-replica limits after --redis-timeout-ms, tokens validate, the hang is noticed
+        (unanswered PING) and reported, a logout still works, SIGTERM still drains and exits
+        promptly, and the other replica reconnects by itself once Redis answers again."""
         self.assertEqual(self.wardend("migrate").returncode, 0)
         self.start_redis()
-        a = self.replica("a", "--redis", "unix://" + self.redis_socket)
+        flags = ("--redis", "unix://" + self.redis_socket)
+        a = self.replica("a", *flags)
+        b = self.replica("b", *flags)
         sa = self.stub(a)
         sa.Register(pb2.RegisterRequest(username="hal", email="hal@example.com",
                                         password=PASSWORD))
-        wait_until(lambda: self.metric(a, "warden_redis_connected") == 1)
+        for server in (a, b):
+            wait_until(lambda s=server: self.metric(s, "warden_redis_connected") == 1)
         os.kill(self.redis.pid, signal.SIGSTOP)
         try:
             login = sa.Login(pb2.LoginRequest(username="hal", password=PASSWORD), timeout=10)
@@ -285,6 +289,13 @@ class RedisTest(PostgresBase):
             self.assertEqual(sa.ValidateToken(empty_pb2.Empty(), metadata=bearer,
                                               timeout=10).username, "hal")
             self.assertGreater(self.metric(a, "warden_redis_fallbacks_total"), 0)
+            self.assertEqual(self.metric(a, "warden_redis_limits_shared"), 0)
+            self.stub(b).Login(pb2.LoginRequest(username="hal", password=PASSWORD), timeout=10)
+            self.assertEqual(self.metric(b, "warden_redis_limits_shared"), 0)
+            wait_until(lambda: self.metric(a, "warden_redis_connected") == 0, timeout=20)
+            ready = urllib.request.urlopen("http://%s:%d/readyz" % (a.host, a.http_port),
+                                           timeout=10).read().decode()
+            self.assertIn("redis: down", ready)
             sa.Logout(empty_pb2.Empty(), metadata=bearer, timeout=10)
             with self.assertRaises(grpc.RpcError) as err:
                 sa.ValidateToken(empty_pb2.Empty(), metadata=bearer, timeout=10)
@@ -292,6 +303,8 @@ class RedisTest(PostgresBase):
             self.assertEqual(a.terminate(timeout=30), 0)
         finally:
             os.kill(self.redis.pid, signal.SIGCONT)
+        wait_until(lambda: self.metric(b, "warden_redis_connected") == 1, timeout=20)
+        wait_until(lambda: self.metric(b, "warden_redis_limits_shared") == 1, timeout=20)
 
 
 class ReadReplicaTest(PostgresBase):

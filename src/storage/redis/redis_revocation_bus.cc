@@ -1,7 +1,10 @@
 #include "storage/redis/redis_revocation_bus.h"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <sys/socket.h>
+
+#include <cerrno>
 
 #include <random>
 #include <vector>
@@ -28,6 +31,48 @@ int64_t Micros(core::WallTime t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 
+// The next reply on a subscribed connection, or nullptr when the connection is closed or Redis
+// has stopped answering: while the connection is quiet a PING goes out every `ping_every`, and
+// a PING still unanswered `ping_every` later means Redis hangs (it may accept connections and
+// never reply, e.g. when stopped). Replies are read only once poll() says they have arrived.
+redisReply* NextReply(redisContext* context, std::chrono::milliseconds ping_every) {
+  bool ping_outstanding = false;
+  while (true) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(context->reader, &raw) != REDIS_OK) {
+      return nullptr;
+    }
+    if (raw != nullptr) {
+      return static_cast<redisReply*>(raw);
+    }
+    pollfd ready{.fd = context->fd, .events = POLLIN, .revents = 0};
+    const int polled = poll(&ready, 1, static_cast<int>(ping_every.count()));
+    if (polled < 0 && errno == EINTR) {
+      continue;
+    }
+    if (polled < 0 || (polled == 0 && ping_outstanding)) {
+      return nullptr;
+    }
+    if (polled == 0) {
+      int done = 0;
+      if (redisAppendCommand(context, "PING") != REDIS_OK) {
+        return nullptr;
+      }
+      while (done == 0) {
+        if (redisBufferWrite(context, &done) != REDIS_OK) {
+          return nullptr;
+        }
+      }
+      ping_outstanding = true;
+      continue;
+    }
+    if (redisBufferRead(context) != REDIS_OK) {
+      return nullptr;
+    }
+    ping_outstanding = false;  // Redis answered something: it is alive
+  }
+}
+
 }  // namespace
 
 RedisRevocationBus::RedisRevocationBus(core::RevocationList& revocations, Options options,
@@ -39,14 +84,10 @@ RedisRevocationBus::RedisRevocationBus(core::RevocationList& revocations, Option
 
 RedisRevocationBus::~RedisRevocationBus() { Stop(); }
 
-redisContext* RedisRevocationBus::Connect(bool wait_forever) const {
-  // Publishing is bounded (a hung Redis must not hold the publisher, or shutdown, for long);
-  // the subscriber blocks until a message comes (Stop shuts its socket down).
-  redisContext* context = ConnectRedis(address_, std::chrono::milliseconds(2000));
-  if (context != nullptr && wait_forever) {
-    redisSetTimeout(context, timeval{});
-  }
-  return context;
+redisContext* RedisRevocationBus::Connect() const {
+  // Every command waits at most 2 s: a hung Redis must not hold the publisher, or shutdown.
+  // The subscriber reads only what poll() says has arrived (see NextReply).
+  return ConnectRedis(address_, std::chrono::milliseconds(2000));
 }
 
 void RedisRevocationBus::Start() {
@@ -108,7 +149,7 @@ void RedisRevocationBus::PublishLoop() {
       const std::string message = outbox_.front();
       lock.unlock();
       if (context == nullptr) {
-        context = Connect(/*wait_forever=*/false);
+        context = Connect();
       }
       bool sent = false;
       if (context != nullptr) {
@@ -139,7 +180,7 @@ void RedisRevocationBus::PublishLoop() {
 
 void RedisRevocationBus::SubscribeLoop() {
   while (true) {
-    redisContext* context = Connect(/*wait_forever=*/true);
+    redisContext* context = Connect();
     {
       std::unique_lock lock(mutex_);
       if (stopping_) {
@@ -161,11 +202,10 @@ void RedisRevocationBus::SubscribeLoop() {
       freeReplyObject(reply);
     }
     while (connected_.load()) {
-      void* raw = nullptr;
-      if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
+      redisReply* message = NextReply(context, options_.ping_every);
+      if (message == nullptr) {
         break;
       }
-      auto* message = static_cast<redisReply*>(raw);
       // ["message", channel, payload]
       if (message->type == REDIS_REPLY_ARRAY && message->elements == 3 &&
           message->element[2]->type == REDIS_REPLY_STRING) {

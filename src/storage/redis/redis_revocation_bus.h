@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -29,6 +30,9 @@ class RedisRevocationBus {
     std::string url;
     std::string channel = "warden:revocations";
     std::chrono::milliseconds reconnect_every{500};
+    // A quiet subscription is PINGed this often; no answer within as long again: Redis is
+    // taken for down (Connected() false) and the bus reconnects.
+    std::chrono::milliseconds ping_every{2000};
   };
 
   RedisRevocationBus(core::RevocationList& revocations, Options options, RedisAddress address);
@@ -44,7 +48,7 @@ class RedisRevocationBus {
   int64_t Published() const { return published_.load(); }
 
  private:
-  redisContext* Connect(bool wait_forever) const;
+  redisContext* Connect() const;
   void PublishLoop();
   void SubscribeLoop();
   void OnLocal(const core::RevocationEvent& event);
