@@ -35,6 +35,7 @@ absl::StatusOr<Stores> OpenStores(const config::ServerConfig& config, bool migra
       storage::PgDatabase::Open({.url = config.postgres_url,
                                  .pool_size = config.postgres_pool_size,
                                  .acquire_timeout = config.postgres_acquire_timeout,
+                                 .statement_timeout = config.postgres_statement_timeout,
                                  .migrate = migrate});
   if (!db.ok()) {
     return absl::Status(db.status().code(), absl::StrCat("PostgreSQL: ", db.status().message()));
@@ -47,6 +48,7 @@ absl::StatusOr<Stores> OpenStores(const config::ServerConfig& config, bool migra
         storage::PgDatabase::Open({.url = config.postgres_read_url,
                                    .pool_size = config.postgres_pool_size,
                                    .acquire_timeout = config.postgres_acquire_timeout,
+                                   .statement_timeout = config.postgres_statement_timeout,
                                    .migrate = false,
                                    .check_schema = false});
     if (!opened.ok()) {

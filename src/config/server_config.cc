@@ -221,6 +221,9 @@ const std::vector<Setting>& Settings() {
       {"redis-timeout-ms", "WARDEN_REDIS_TIMEOUT_MS",
        "how long a rate-limit or login check waits for Redis before using local counters (50)",
        false, WARDEN_UINT(mutable_storage()->set_redis_timeout_ms)},
+      {"postgres-statement-timeout-ms", "WARDEN_POSTGRES_STATEMENT_TIMEOUT_MS",
+       "PostgreSQL: longest a statement may run before UNAVAILABLE (5000; 0: the server's)", false,
+       WARDEN_UINT(mutable_storage()->set_postgres_statement_timeout_ms)},
       {"postgres-read-url", "WARDEN_POSTGRES_READ_URL",
        "a PostgreSQL read replica for admin listings (off: everything on --store)", false,
        WARDEN_STRING(mutable_storage()->set_postgres_read_url)},
@@ -663,6 +666,10 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
     if (storage.redis_timeout_ms() == 0 || storage.redis_timeout_ms() > 10'000) {
       problems.push_back("storage.redis_timeout_ms: must be 1..10000");
     }
+  }
+  if (storage.has_postgres_statement_timeout_ms()) {
+    config.postgres_statement_timeout =
+        std::chrono::milliseconds(storage.postgres_statement_timeout_ms());
   }
   if (storage.has_postgres_read_url()) {
     config.postgres_read_url = storage.postgres_read_url();

@@ -32,6 +32,7 @@ struct ServerConfig {
   std::string postgres_url;
   size_t postgres_pool_size = 10;
   std::chrono::milliseconds postgres_acquire_timeout{2000};
+  std::chrono::milliseconds postgres_statement_timeout{5000};  // 0: the server's setting
   bool migrate_on_start = false;
   // How often revocations made by other replicas are pulled from the shared store; 0: never.
   std::chrono::milliseconds revocation_sync{1000};

@@ -1,5 +1,7 @@
 #include "storage/postgres/pg_database.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -98,9 +100,10 @@ absl::Status StatusFrom(PGconn* conn, const PGresult* result, absl::string_view 
     return absl::AlreadyExistsError(
         absl::StrCat("unique violation on ", constraint == nullptr ? "?" : constraint));
   }
-  // Class 08 (connection), 57P (shutdown), 53 (resources): retryable.
+  // Class 08 (connection), 57P (shutdown), 53 (resources), 57014 (statement timeout),
+  // serialization failures and deadlocks: retryable.
   if (code.substr(0, 2) == "08" || code.substr(0, 3) == "57P" || code.substr(0, 2) == "53" ||
-      code == "40001" || code == "40P01") {
+      code == "57014" || code == "40001" || code == "40P01") {
     return absl::UnavailableError(absl::StrCat("postgres ", what, ": ", message));
   }
   return absl::InternalError(absl::StrCat("postgres ", what, " (", code, "): ", message));
@@ -191,13 +194,28 @@ PgDatabase::~PgDatabase() = default;
 int PgDatabase::LatestSchemaVersion() { return static_cast<int>(Migrations().size()); }
 
 absl::StatusOr<std::unique_ptr<PgConnection>> PgDatabase::Connect() const {
-  PGconn* conn = PQconnectdb(options_.url.c_str());
+  // Defaults first, then the URL (expanded from dbname), whose own settings win: libpq keeps
+  // the last value of a repeated keyword. Without a connect_timeout libpq waits forever on a
+  // host that does not answer.
+  const std::string connect_timeout = std::to_string(std::max<int64_t>(
+      1, std::chrono::ceil<std::chrono::seconds>(options_.connect_timeout).count()));
+  const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {connect_timeout.c_str(), options_.url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (PQstatus(conn) != CONNECTION_OK) {
     const std::string message = PQerrorMessage(conn);
     PQfinish(conn);
     return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", message));
   }
-  return std::make_unique<PgConnection>(conn);
+  auto connection = std::make_unique<PgConnection>(conn);
+  if (options_.statement_timeout.count() > 0) {
+    if (absl::Status s = connection->Exec(
+            absl::StrCat("SET statement_timeout = ", options_.statement_timeout.count()));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return connection;
 }
 
 absl::Status PgDatabase::WithConnection(const std::function<absl::Status(PgConnection&)>& body) {
@@ -263,6 +281,10 @@ PgDatabase::PoolStats PgDatabase::Stats() const {
 
 absl::Status PgDatabase::Migrate() {
   return InTransaction([this](PgConnection& conn) -> absl::Status {
+    // A migration (and waiting for another migrator) may take longer than a call may.
+    if (absl::Status s = conn.Exec("SET LOCAL statement_timeout = 0"); !s.ok()) {
+      return s;
+    }
     // One migrator at a time across replicas (a Kubernetes Job and a starting pod may race).
     if (absl::StatusOr<PgRows> lock = conn.Query("SELECT pg_advisory_xact_lock(7473257)");
         !lock.ok()) {

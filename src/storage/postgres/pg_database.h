@@ -70,6 +70,10 @@ class PgDatabase {
     std::string url;  // postgres://user@host:port/db or key=value conninfo
     size_t pool_size = 8;
     std::chrono::milliseconds acquire_timeout{2000};
+    // Every statement's limit on the server (SQLSTATE 57014 -> UNAVAILABLE); 0: the server's.
+    std::chrono::milliseconds statement_timeout{5000};
+    // libpq's connect_timeout unless the URL sets one (libpq's own default is to wait forever).
+    std::chrono::milliseconds connect_timeout{5000};
     bool migrate = true;  // false: only check the schema version
     // false: no schema check at all, and no connection until the first use (a read replica:
     // a copy of a primary whose schema is checked; it may be down when this one starts).

@@ -125,6 +125,19 @@ TEST(PgDatabaseTest, ExhaustedPoolAnswersUnavailableAfterTheWait) {
   EXPECT_EQ(db->Stats().in_use, 0u);
 }
 
+TEST(PgDatabaseTest, AStatementPastItsTimeoutIsUnavailable) {
+  auto db = PgDatabase::Open(
+                {.url = FreshSchemaConninfo(), .statement_timeout = std::chrono::milliseconds(100)})
+                .value();
+  EXPECT_THAT(db->WithConnection(
+                  [](PgConnection& conn) { return conn.Query("SELECT pg_sleep(5)").status(); }),
+              StatusIs(absl::StatusCode::kUnavailable, "statement timeout"));
+  // The connection is still good for the next call.
+  EXPECT_THAT(
+      db->WithConnection([](PgConnection& conn) { return conn.Query("SELECT 1").status(); }),
+      IsOk());
+}
+
 TEST(PgDatabaseTest, UnreachableServerIsUnavailable) {
   EXPECT_THAT(PgDatabase::Open({.url = "host=/nonexistent-dir dbname=x connect_timeout=2"}),
               StatusIs(absl::StatusCode::kUnavailable, "cannot connect"));
