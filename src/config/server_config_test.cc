@@ -202,12 +202,13 @@ TEST(LoadServerConfigTest, LimitsAndLoginProtectionAreValidated) {
 }
 
 TEST(LoadServerConfigTest, ScaleOutSettings) {
-  absl::StatusOr<ServerConfig> config =
-      LoadServerConfig({.environment = {{"WARDEN_REDIS_TIMEOUT_MS", "20"}},
-                        .args = {"--dev", "--store", "postgres://db/warden", "--postgres-read-url",
-                                 "postgres://replica/warden", "--redis", "redis://127.0.0.1:6379",
-                                 "--redis-shared-limits=false"}});
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(
+      {.environment = {{"WARDEN_REDIS_TIMEOUT_MS", "20"}},
+       .args = {"--dev", "--store", "postgres://db/warden", "--postgres-read-url",
+                "postgres://replica/warden", "--redis", "redis://127.0.0.1:6379",
+                "--redis-shared-limits=false", "--postgres-statement-timeout-ms", "250"}});
   ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->postgres_statement_timeout, std::chrono::milliseconds(250));
   EXPECT_EQ(config->postgres_read_url, "postgres://replica/warden");
   EXPECT_EQ(config->redis_timeout, std::chrono::milliseconds(20));
   EXPECT_FALSE(config->redis_shared_limits);
