@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <thread>
+
+#include "storage/redis/redis_test_fixture.h"
+
 namespace warden::storage {
 namespace {
 
@@ -57,6 +62,40 @@ TEST(RedisRevocationBusTest, WithoutRedisItKeepsTryingAndStopsCleanly) {
   bus.Stop();
   EXPECT_EQ(bus.Published(), 0);
   EXPECT_TRUE(list.IsRevoked("", "s1"));  // local revocation is unaffected
+}
+
+// Polls `condition` every 10 ms for up to 10 s.
+bool Eventually(const std::function<bool()>& condition) {
+  for (int i = 0; i < 1000; ++i) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
+
+TEST(RedisRevocationBusTest, RevocationsTravelBetweenReplicasThroughARealRedis) {
+  ASSERT_FALSE(FixtureAddress().unix_path.empty()) << "WARDEN_TEST_REDIS_FILE names no server";
+  const std::string channel = Unique("warden:test-revocations");
+  core::RevocationList list_a;
+  core::RevocationList list_b;
+  RedisRevocationBus a(list_a, {.channel = channel}, FixtureAddress());
+  RedisRevocationBus b(list_b, {.channel = channel}, FixtureAddress());
+  a.Start();
+  b.Start();
+  ASSERT_TRUE(Eventually([&] { return a.Connected() && b.Connected(); }));
+  const core::WallTime expiry(std::chrono::hours(1'000'000));  // year 2084
+  list_a.RevokeSession("session-1", expiry);
+  EXPECT_TRUE(Eventually([&] { return list_b.IsRevoked("", "session-1"); }));
+  list_b.RevokeToken("jti-1", expiry);
+  EXPECT_TRUE(Eventually([&] { return list_a.IsRevoked("jti-1", ""); }));
+  // What arrives from Redis is applied, not published back.
+  EXPECT_TRUE(Eventually([&] { return a.Received() == 1 && b.Received() == 1; }));
+  EXPECT_EQ(a.Published(), 1);
+  EXPECT_EQ(b.Published(), 1);
+  a.Stop();
+  b.Stop();
 }
 
 }  // namespace

@@ -1,8 +1,6 @@
 // Shared rate limits and brute-force counters on a real redis-server (started by the ctest
 // fixture; its URL is in the file named by WARDEN_TEST_REDIS_FILE). Two objects on one Redis
 // stand for two replicas.
-#include <fstream>
-#include <random>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -12,29 +10,13 @@
 #include "common/testing/fake_clock.h"
 #include "storage/redis/redis_login_throttle.h"
 #include "storage/redis/redis_rate_limiter.h"
+#include "storage/redis/redis_test_fixture.h"
 
 namespace warden::storage {
 namespace {
 
 using Verdict = core::ThrottleDecision::Verdict;
 using std::chrono::seconds;
-
-RedisAddress FixtureAddress() {
-  const char* file = std::getenv("WARDEN_TEST_REDIS_FILE");
-  std::string url;
-  if (file != nullptr) {
-    std::ifstream in(file);
-    std::getline(in, url);
-  }
-  absl::StatusOr<RedisAddress> address = ParseRedisUrl(url);
-  return address.ok() ? *address : RedisAddress{};
-}
-
-// Names no other test (or earlier run on the same server) uses.
-std::string Unique(absl::string_view what) {
-  static std::mt19937_64 random{std::random_device{}()};
-  return absl::StrCat(what, "-", random());
-}
 
 class SharedLimitsTest : public ::testing::Test {
  protected:
