@@ -72,3 +72,17 @@ write_login_policy() {
                                          "per_peer": {"per_second": 1000000, "burst": 1000000}}}}
 JSON
 }
+
+# start_redis: a redis-server on a Unix socket under $work (no TCP port), stopped with the rest;
+# prints the socket path once it is there (at most 30 s).
+start_redis() {
+  mkdir -p "$work/redis"
+  start_server redis redis-server --port 0 --unixsocket "$work/redis/redis.sock" --save '' \
+    --appendonly no --dir "$work/redis"
+  for _ in $(seq 300); do
+    [[ -S $work/redis/redis.sock ]] && { echo "$work/redis/redis.sock"; return 0; }
+    sleep 0.1
+  done
+  echo "redis-server did not start" >&2
+  return 1
+}

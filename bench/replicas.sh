@@ -50,10 +50,7 @@ pin() {  # pin CPUS PID...: every thread of those processes onto CPUS
 bash tests/postgres/pg_fixture.sh start "$pg_state" >/dev/null
 socket_dir=$(cat "$pg_state")
 url="postgresql://warden@/postgres?host=$socket_dir"
-mkdir -p "$work/redis"
-start_server redis redis-server --port 0 --unixsocket "$work/redis/redis.sock" --save '' \
-  --appendonly no --dir "$work/redis"
-for _ in $(seq 300); do [[ -S $work/redis/redis.sock ]] && break; sleep 0.1; done
+redis_socket=$(start_redis)
 openssl rand -base64 32 >"$work/master.key"
 "$bin/wardend" migrate --dev --data-dir "$work/migrate" --store "$url" >/dev/null
 
@@ -62,7 +59,7 @@ pids=()
 for i in 1 2 3; do
   start_server "pg$i" "$bin/wardend" --listen "127.0.0.$i:0" --http-listen "127.0.0.$i:0" \
     --data-dir "$work/pg$i" --store "$url" --master-key-file "$work/master.key" \
-    --redis "unix://$work/redis/redis.sock"
+    --redis "unix://$redis_socket"
   targets+=("127.0.0.$i:$(wait_port "pg$i")")
   pids+=("$(cat "$work/pg$i.pid")")
 done

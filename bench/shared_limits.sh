@@ -10,14 +10,11 @@ rounds=${2:-3}
 source "$(dirname "$0")/lib.sh"
 bench_init wardend warden load
 write_login_policy "$work/policy.json"
-mkdir -p "$work/redis"
-start_server redis redis-server --port 0 --unixsocket "$work/redis/redis.sock" --save '' \
-  --appendonly no --dir "$work/redis"
-for _ in $(seq 300); do [[ -S $work/redis/redis.sock ]] && break; sleep 0.1; done
+redis_socket=$(start_redis)
 
 local_port=$(start_wardend local --policy-file "$work/policy.json")
 shared_port=$(start_wardend shared --policy-file "$work/policy.json" \
-  --redis "unix://$work/redis/redis.sock")
+  --redis "unix://$redis_socket")
 bench_token "$local_port" local >/dev/null
 bench_token "$shared_port" shared >/dev/null
 
@@ -31,7 +28,7 @@ for round in $(seq "$rounds"); do
       --username bench --password bench-password --seconds "$seconds" --concurrency 2)"
   done
 done
-echo "redis commands processed: $(redis-cli -s "$work/redis/redis.sock" info stats | grep -E '^total_commands_processed' | tr -d '\r')"
+echo "redis commands processed: $(redis-cli -s "$redis_socket" info stats | grep -E '^total_commands_processed' | tr -d '\r')"
 # The round trip one shared limit adds: the rate-limit script itself versus a PING, one client.
 gcra=$(python3 - <<'PY'
 import re
@@ -39,7 +36,7 @@ source = open("src/storage/redis/redis_rate_limiter.cc").read()
 print(re.search(r'R"lua\((.*?)\)lua"', source, re.S).group(1).replace("\n", " "))
 PY
 )
-echo "rate-limit script: $(redis-benchmark -s "$work/redis/redis.sock" -n 20000 -c 1 -q \
+echo "rate-limit script: $(redis-benchmark -s "$redis_socket" -n 20000 -c 1 -q \
   EVAL "$gcra" 1 warden:rl:bench 200000 3800000 | tr '\r' '\n' | tail -1 | grep -oE '[0-9.]+ requests per second, p50=[0-9.]+ msec')"
-echo "ping:              $(redis-benchmark -s "$work/redis/redis.sock" -n 20000 -c 1 -q PING \
+echo "ping:              $(redis-benchmark -s "$redis_socket" -n 20000 -c 1 -q PING \
   | tr '\r' '\n' | tail -1 | grep -oE '[0-9.]+ requests per second, p50=[0-9.]+ msec')"
