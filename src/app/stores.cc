@@ -66,11 +66,18 @@ absl::StatusOr<Stores> OpenStores(const config::ServerConfig& config, bool migra
   stores.signing_keys = std::make_unique<storage::PgSigningKeyStore>(*owner);
   stores.audit = std::make_unique<storage::PgAuditStore>(*owner, replica.get());
   stores.api_keys = std::make_unique<storage::PgApiKeyStore>(*owner, replica.get());
-  stores.pool_stats = [db = owner.get()] {
-    const storage::PgDatabase::PoolStats stats = db->Stats();
-    return std::array<double, 3>{static_cast<double>(stats.size), static_cast<double>(stats.in_use),
-                                 static_cast<double>(stats.waits_timed_out)};
+  auto stats_of = [](const storage::PgDatabase* db) {
+    return [db] {
+      const storage::PgDatabase::PoolStats stats = db->Stats();
+      return std::array<double, 3>{static_cast<double>(stats.size),
+                                   static_cast<double>(stats.in_use),
+                                   static_cast<double>(stats.waits_timed_out)};
+    };
   };
+  stores.pool_stats = stats_of(owner.get());
+  if (replica != nullptr) {
+    stores.read_pool_stats = stats_of(replica.get());
+  }
   return stores;
 }
 

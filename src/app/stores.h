@@ -26,6 +26,8 @@ struct Stores {
   std::unique_ptr<core::ApiKeyStore> api_keys;
   // Connection pool gauges (PostgreSQL; zeros for SQLite): size, in use, timed-out waits.
   std::function<std::array<double, 3>()> pool_stats;
+  // The same for the read replica's pool; empty without one.
+  std::function<std::array<double, 3>()> read_pool_stats;
 };
 
 // Opens the configured backend. SQLite always migrates; PostgreSQL migrates only when `migrate`

@@ -301,19 +301,29 @@ absl::Status WardenServer::Build() {
     }
     interceptors.push_back(
         std::make_unique<observability::MetricsInterceptorFactory>(*grpc_metrics_, clock_));
-    auto& pool = prometheus::BuildGauge()
-                     .Name("warden_db_pool_connections")
-                     .Help("Database connections of this replica by state (PostgreSQL).")
-                     .Register(*registry_);
-    pool_open_ = &pool.Add({{"state", "open"}});
-    pool_in_use_ = &pool.Add({{"state", "in_use"}});
-    pool_timeouts_ = &prometheus::BuildGauge()
-                          .Name("warden_db_pool_acquire_timeouts")
-                          .Help(
-                              "Calls that found no free database connection in time "
-                              "(answered UNAVAILABLE), since start.")
-                          .Register(*registry_)
-                          .Add({});
+    auto& connections =
+        prometheus::BuildGauge()
+            .Name("warden_db_pool_connections")
+            .Help(
+                "Database connections of this replica by pool (primary, or the read replica) "
+                "and state (PostgreSQL).")
+            .Register(*registry_);
+    auto& timeouts = prometheus::BuildGauge()
+                         .Name("warden_db_pool_acquire_timeouts")
+                         .Help(
+                             "Calls that found no free database connection in time "
+                             "(answered UNAVAILABLE), since start, by pool.")
+                         .Register(*registry_);
+    for (const auto& [name, stats] :
+         {std::pair{"primary", stores_.pool_stats}, std::pair{"read", stores_.read_pool_stats}}) {
+      if (stats) {
+        pool_gauges_.push_back(
+            PoolGauges{.stats = stats,
+                       .open = &connections.Add({{"pool", name}, {"state", "open"}}),
+                       .in_use = &connections.Add({{"pool", name}, {"state", "in_use"}}),
+                       .timeouts = &timeouts.Add({{"pool", name}})});
+      }
+    }
     if (!config_.redis_url.empty()) {
       redis_connected_ = &prometheus::BuildGauge()
                               .Name("warden_redis_connected")
@@ -635,11 +645,11 @@ absl::Status WardenServer::StartHttp() {
           redis_fallbacks_->Increment(static_cast<double>(failures - reported));
         }
       }
-      if (pool_open_ != nullptr) {
-        const std::array<double, 3> pool = stores_.pool_stats();
-        pool_open_->Set(pool[0]);
-        pool_in_use_->Set(pool[1]);
-        pool_timeouts_->Set(pool[2]);
+      for (const PoolGauges& gauges : pool_gauges_) {
+        const std::array<double, 3> pool = gauges.stats();
+        gauges.open->Set(pool[0]);
+        gauges.in_use->Set(pool[1]);
+        gauges.timeouts->Set(pool[2]);
       }
       return server::HttpResponse{
           .status = 200,

@@ -119,9 +119,13 @@ class WardenServer {
   std::unique_ptr<server::HttpServer> http_;
   std::string public_url_;
   Stores stores_;
-  prometheus::Gauge* pool_open_ = nullptr;
-  prometheus::Gauge* pool_in_use_ = nullptr;
-  prometheus::Gauge* pool_timeouts_ = nullptr;
+  struct PoolGauges {
+    std::function<std::array<double, 3>()> stats;
+    prometheus::Gauge* open;
+    prometheus::Gauge* in_use;
+    prometheus::Gauge* timeouts;
+  };
+  std::vector<PoolGauges> pool_gauges_;  // the primary pool, and the read replica's if any
   std::unique_ptr<observability::StoreMetrics> store_metrics_;
   std::unique_ptr<core::UserStore> metered_users_;
   std::unique_ptr<core::SessionStore> metered_sessions_;

@@ -364,6 +364,11 @@ class ReadReplicaTest(PostgresBase):
             self.psql(self.standby_dir, "SELECT pg_wal_replay_resume()")
         self.wait_for_replay()
         self.assertEqual(self.listed(server), ["late", "root"])
+        # The standby's pool has its own gauges.
+        self.assertGreaterEqual(
+            self.metric(server, 'warden_db_pool_connections{pool="read",state="open"}'), 1)
+        self.assertGreaterEqual(
+            self.metric(server, 'warden_db_pool_connections{pool="primary",state="open"}'), 1)
 
 
 if __name__ == "__main__":
