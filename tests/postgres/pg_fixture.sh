@@ -70,8 +70,12 @@ case $action in
       -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=300" \
       start >/dev/null
     ;;
-  replica)  # a hot standby streaming from the server above
+  replica)  # a hot standby streaming from the server above (a previous one is replaced)
     dir=$(cat "$state")
+    if [[ -f $dir/replica/postmaster.pid ]]; then
+      as_postgres "$bindir/pg_ctl" -D "$dir/replica" -m fast -w -t 60 stop >/dev/null || true
+    fi
+    rm -rf "$dir/replica" "$dir/rs"
     as_postgres mkdir -p "$dir/rs"
     if ! as_postgres "$bindir/pg_basebackup" -h "$dir" -U warden -D "$dir/replica" -R -X stream \
         >"$dir/basebackup.log" 2>&1; then
