@@ -19,15 +19,11 @@ absl::Status CheckUserId(absl::string_view user_id) {
   if (user_id.empty()) {
     return absl::InvalidArgumentError("user_id: is required");
   }
-  if (user_id.size() > 64 || HasControlCharacter(user_id)) {
+  if (!IsWellFormedId(user_id)) {
     return absl::InvalidArgumentError("user_id: is not a valid id");
   }
   return absl::OkStatus();
 }
-
-}  // namespace
-
-namespace {
 
 // Who did it, as the audit trail says: "by user root (3f2a...)".
 std::string ActorText(const Principal& actor) {
@@ -240,7 +236,7 @@ absl::StatusOr<std::vector<Session>> AdminService::ListSessions(absl::string_vie
 }
 
 absl::Status AdminService::RevokeSession(const Principal& actor, absl::string_view session_id) {
-  if (session_id.empty() || session_id.size() > 64 || HasControlCharacter(session_id)) {
+  if (!IsWellFormedId(session_id)) {
     return absl::InvalidArgumentError("session_id: is not a valid id");
   }
   const WallTime now = ports_.clock.WallNow();

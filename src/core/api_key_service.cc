@@ -164,7 +164,7 @@ absl::StatusOr<std::vector<ApiKeyRecord>> ApiKeyService::List(bool include_revok
 }
 
 absl::Status ApiKeyService::Revoke(const Principal& actor, absl::string_view id) {
-  if (id.empty() || id.size() > 64 || HasControlCharacter(id)) {
+  if (!IsWellFormedId(id)) {
     return absl::InvalidArgumentError("id: is not an API key id");
   }
   const WallTime now = ports_.clock.WallNow();

@@ -44,6 +44,10 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
 
 }  // namespace
 
+bool IsWellFormedId(absl::string_view id) {
+  return !id.empty() && id.size() <= 64 && !HasControlCharacter(id);
+}
+
 bool HasControlCharacter(absl::string_view value) {
   for (char c : value) {
     const auto byte = static_cast<unsigned char>(c);

@@ -33,4 +33,8 @@ std::string CaseFoldKey(absl::string_view value);
 // Returns true if `value` holds a byte below 0x20 or 0x7f.
 bool HasControlCharacter(absl::string_view value);
 
+// Whether `id` can be one of Warden's ids (user, session, API key): 1..64 bytes, no control
+// characters. Says nothing of whether it exists.
+bool IsWellFormedId(absl::string_view id);
+
 }  // namespace warden::core
