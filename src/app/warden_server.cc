@@ -252,8 +252,7 @@ absl::Status WardenServer::Build() {
   }
   if (!config_.redis_url.empty()) {
     redis_bus_ = std::make_unique<storage::RedisRevocationBus>(
-        revocations_, storage::RedisRevocationBus::Options{.url = config_.redis_url},
-        *redis_address);
+        revocations_, storage::RedisRevocationBus::Options{}, *redis_address);
     redis_bus_->Start();  // connects in the background; Warden serves without Redis too
   }
 

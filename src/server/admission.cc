@@ -63,7 +63,7 @@ Admission::Gate::Gate(std::string method, const core::MethodRule* rule,
 
 Admission::Admission(const core::Policy& policy, core::AuthService& auth, const Clock& clock,
                      core::AuthEvents* events, Options options)
-    : policy_(policy), auth_(auth), clock_(clock), events_(events), options_(std::move(options)) {
+    : policy_(policy), auth_(auth), events_(events), options_(std::move(options)) {
   if (!options_.limiter_factory) {
     options_.limiter_factory = [&clock](resilience::RateSpec spec, const std::string&) {
       return std::make_unique<resilience::KeyedRateLimiter>(spec, clock);

@@ -84,7 +84,6 @@ class Admission {
 
   const core::Policy& policy_;
   core::AuthService& auth_;
-  const Clock& clock_;
   core::AuthEvents* events_;
   Options options_;
   ApiKeyResolver api_keys_;

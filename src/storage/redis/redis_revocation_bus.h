@@ -27,7 +27,6 @@ namespace warden::storage {
 class RedisRevocationBus {
  public:
   struct Options {
-    std::string url;
     std::string channel = "warden:revocations";
     std::chrono::milliseconds reconnect_every{500};
     // A quiet subscription is PINGed this often; no answer within as long again: Redis is
