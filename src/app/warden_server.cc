@@ -3,6 +3,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/impl/server_builder_plugin.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
@@ -155,6 +156,14 @@ void ApplyLimits(const config::ServerConfig& config, grpc::ServerBuilder& builde
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
                              ms(config.max_connection_age_grace));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, ms(config.max_connection_idle));
+  // TLS handshakes gRPC runs itself (plaintext listeners check the preface in their gate).
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                             static_cast<int>(config.handshake_timeout.count()));
+  // Memory the transport may hold for connections, calls and reads; under pressure grpc-core
+  // shrinks reads and closes idle connections before the process grows without bound.
+  grpc::ResourceQuota quota("warden");
+  quota.Resize(static_cast<size_t>(config.memory_quota_mb) << 20);
+  builder.SetResourceQuota(quota);
 }
 
 }  // namespace
@@ -172,6 +181,12 @@ absl::StatusOr<std::unique_ptr<WardenServer>> WardenServer::Start(
 
 absl::Status WardenServer::Build() {
   google::protobuf::SetLogHandler(&ProtobufLogToDebug);
+  // Every connection is a descriptor: the common soft limit of 1024 would be the first thing
+  // an attacker exhausts.
+  const uint64_t open_files = RaiseOpenFileLimit();
+  spdlog::info("open file limit {}", open_files);
+  trimmer_ = std::make_unique<MemoryTrimmer>(MemoryTrimmer::Options{});
+  trimmer_->Start();
   if (!crypto::InitSodium()) {
     return absl::InternalError("libsodium could not be initialised");
   }
@@ -271,8 +286,17 @@ absl::Status WardenServer::Build() {
   auth_service_ = std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_,
                                                             admission_.get(), Observed());
 
+  const bool tls = !config_.tls_cert_file.empty();
+  absl::StatusOr<std::unique_ptr<server::ConnectionGate>> gate =
+      GateFor(config_.listen, tls, static_cast<int>(config_.max_connections));
+  if (!gate.ok()) {
+    return gate.status();
+  }
+  gate_ = *std::move(gate);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config_.listen, ServerCredentialsFor(config_), &port_);
+  if (gate_ == nullptr) {
+    builder.AddListeningPort(config_.listen, ServerCredentialsFor(config_), &port_);
+  }
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // keeps the library linked
   if (!config_.reflection) {
     builder.SetOption(std::make_unique<WithoutReflection>());
@@ -300,6 +324,7 @@ absl::Status WardenServer::Build() {
     }
     interceptors.push_back(
         std::make_unique<observability::MetricsInterceptorFactory>(*grpc_metrics_, clock_));
+    edge_metrics_ = std::make_unique<server::EdgeMetrics>(*registry_);
     auto& connections =
         prometheus::BuildGauge()
             .Name("warden_db_pool_connections")
@@ -369,15 +394,28 @@ absl::Status WardenServer::Build() {
                         ? observability::AccessLogInterceptorFactory::Mode::kOff
                         : observability::AccessLogInterceptorFactory::Mode::kAll,
             .sample_rate = config_.access_log_sample_percent / 100.0,
-            .exporter = span_exporter_.get()},
+            .exporter = span_exporter_.get(),
+            .connections = &connections_},
         clock_));
   }
   if (!interceptors.empty()) {
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   server_ = builder.BuildAndStart();
+  if (gate_ != nullptr && server_ != nullptr) {
+    gate_->Start(*server_);
+    port_ = gate_->port();
+  }
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
+  }
+  if (gate_ == nullptr && !config_.listen.starts_with("unix:")) {
+    const std::string host = config_.listen.substr(0, config_.listen.rfind(':'));
+    const bool wildcard = host.empty() || host == "0.0.0.0" || host == "[::]" || host == "*";
+    listener_probe_ = std::make_unique<server::ListenerProbe>(server::ListenerProbe::Options{
+        .target = absl::StrCat(wildcard ? "127.0.0.1" : host, ":", port_),
+        .credentials = tls ? server::ListenerProbe::UnverifiedTlsCredentials()
+                           : grpc::InsecureChannelCredentials()});
   }
   if (absl::Status http = StartHttp(); !http.ok()) {
     return http;
@@ -391,7 +429,7 @@ absl::Status WardenServer::Build() {
   health_.SetServing("", true);
   health_.SetServing(kAuthServiceName, true);
   prober_ = std::make_unique<server::HealthProber>(
-      health_, [this] { return stores_.users->Ping(); },
+      health_, [this] { return Probe(); },
       [this] {
         TickKeyRotation();
         absl::StatusOr<int64_t> purged = auth_->PurgeExpired();
@@ -422,6 +460,47 @@ absl::Status WardenServer::Build() {
     });
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<server::ConnectionGate>> WardenServer::GateFor(
+    const std::string& address, bool tls, int max_connections) {
+  if (tls || address.starts_with("unix:")) {
+    return std::unique_ptr<server::ConnectionGate>();
+  }
+  std::vector<server::Cidr> exempt;
+  for (const std::string& text : config_.trusted_proxies) {
+    if (absl::StatusOr<server::Cidr> cidr = server::ParseCidr(text); cidr.ok()) {
+      exempt.push_back(*cidr);
+    }
+  }
+  absl::StatusOr<std::unique_ptr<server::ConnectionGate>> gate = server::ConnectionGate::Listen(
+      address,
+      server::ConnectionGate::Options{
+          .max_connections = max_connections,
+          .max_per_address = static_cast<int>(config_.max_connections_per_address),
+          .preface_timeout = config_.handshake_timeout,
+          .exempt = std::move(exempt)},
+      connections_);
+  if (!gate.ok()) {
+    return absl::UnavailableError(gate.status().message());
+  }
+  return gate;
+}
+
+absl::Status WardenServer::Probe() {
+  absl::Status store = stores_.users->Ping();
+  for (const auto* gate : {gate_.get(), health_gate_.get()}) {
+    if (gate != nullptr && !gate->stats().accepting) {
+      spdlog::error("a listener no longer accepts connections (accept errors: {})",
+                    gate->stats().accept_errors);
+      return absl::UnavailableError("listener not accepting");
+    }
+  }
+  if (listener_probe_ != nullptr && !listener_probe_->ProbeOnce()) {
+    spdlog::error("{} no longer answers new connections; restart this process", config_.listen);
+    return absl::UnavailableError("listener not accepting");
+  }
+  return store;
 }
 
 absl::Status WardenServer::ResolveMasterKey() {
@@ -460,7 +539,8 @@ absl::Status WardenServer::BuildAdministration(core::UserStore& users,
   admission_ = std::make_unique<server::Admission>(
       config_.policy, *auth_, clock_, auth_metrics_.get(),
       server::Admission::Options{.trusted_proxies = std::move(proxies),
-                                 .limiter_factory = std::move(limiters)});
+                                 .limiter_factory = std::move(limiters),
+                                 .connections = &connections_});
   admin_ = std::make_unique<core::AdminService>(
       core::AdminService::Ports{.users = users,
                                 .sessions = sessions,
@@ -504,12 +584,27 @@ absl::Status WardenServer::StartHealthListener() {
   if (config_.health_listen.empty()) {
     return absl::OkStatus();
   }
+  // Probes open a new connection each time; a handful at once is plenty.
+  absl::StatusOr<std::unique_ptr<server::ConnectionGate>> gate =
+      GateFor(config_.health_listen, /*tls=*/false, /*max_connections=*/64);
+  if (!gate.ok()) {
+    return gate.status();
+  }
+  health_gate_ = *std::move(gate);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config_.health_listen, grpc::InsecureServerCredentials(), &health_port_);
+  if (health_gate_ == nullptr) {
+    builder.AddListeningPort(config_.health_listen, grpc::InsecureServerCredentials(),
+                             &health_port_);
+  }
   builder.RegisterService(&plain_health_);
   builder.SetOption(std::make_unique<WithoutReflection>());
   builder.SetMaxReceiveMessageSize(4096);
+  ApplyLimits(config_, builder);
   health_server_ = builder.BuildAndStart();
+  if (health_gate_ != nullptr && health_server_ != nullptr) {
+    health_gate_->Start(*health_server_);
+    health_port_ = health_gate_->port();
+  }
   if (health_server_ == nullptr || health_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.health_listen));
   }
@@ -644,6 +739,15 @@ absl::Status WardenServer::StartHttp() {
           redis_fallbacks_->Increment(static_cast<double>(failures - reported));
         }
       }
+      edge_metrics_->UpdateProcess(trimmer_.get());
+      if (gate_ != nullptr) {
+        edge_metrics_->UpdateListener("grpc", gate_->stats());
+      } else if (listener_probe_ != nullptr) {
+        edge_metrics_->SetListenerUp("grpc", listener_probe_->up());
+      }
+      if (health_gate_ != nullptr) {
+        edge_metrics_->UpdateListener("health", health_gate_->stats());
+      }
       for (const PoolGauges& gauges : pool_gauges_) {
         const std::array<double, 3> pool = gauges.stats();
         gauges.open->Set(pool[0]);
@@ -728,10 +832,16 @@ void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
     if (http_ != nullptr) {
       http_->Stop();
     }
+    for (server::ConnectionGate* gate : {gate_.get(), health_gate_.get()}) {
+      if (gate != nullptr) {
+        gate->Stop();  // no new connections; the ones gRPC has are drained below
+      }
+    }
     server_->Shutdown(deadline);
     if (health_server_ != nullptr) {
       health_server_->Shutdown(deadline);
     }
+    trimmer_->Stop();
     hash_pool_->Stop();
     io_pool_->Stop();
     audit_writer_->Stop();  // after the last call that could record an event

@@ -13,6 +13,8 @@
 #include "absl/status/statusor.h"
 #include "app/stores.h"
 #include "common/clock.h"
+#include "common/connection_table.h"
+#include "common/process_resources.h"
 #include "common/worker_pool.h"
 #include "config/server_config.h"
 #include "core/admin_service.h"
@@ -33,10 +35,13 @@
 #include "server/admin_grpc_service.h"
 #include "server/admission.h"
 #include "server/auth_grpc_service.h"
+#include "server/connection_gate.h"
+#include "server/edge_metrics.h"
 #include "server/health_prober.h"
 #include "server/health_service.h"
 #include "server/http_server.h"
 #include "server/key_grpc_service.h"
+#include "server/listener_probe.h"
 #include "server/revocation_grpc_service.h"
 #include "storage/redis/redis_client.h"
 #include "storage/redis/redis_login_throttle.h"
@@ -102,10 +107,19 @@ class WardenServer {
   absl::Status ResolveMasterKey();
   absl::Status BuildAdministration(core::UserStore& users, core::SessionStore& sessions);
   absl::Status StartHealthListener();
+  // A gate for a plaintext TCP listener, or nullptr when gRPC must own it (TLS, unix:).
+  absl::StatusOr<std::unique_ptr<server::ConnectionGate>> GateFor(const std::string& address,
+                                                                 bool tls, int max_connections);
+  // The store answers, and every listener still accepts new connections.
+  absl::Status Probe();
   std::string DiscoveryDocument() const;
 
   const config::ServerConfig config_;
+  // Client addresses of the connections the gates accepted (read by admission and the logs).
+  ConnectionTable connections_;
+  std::unique_ptr<MemoryTrimmer> trimmer_;
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<server::EdgeMetrics> edge_metrics_;
   std::unique_ptr<observability::GrpcServerMetrics> grpc_metrics_;
   std::unique_ptr<observability::AuthMetrics> auth_metrics_;
   std::unique_ptr<observability::SpanExporter> span_exporter_;
@@ -151,6 +165,11 @@ class WardenServer {
   server::HealthService plain_health_;  // the health-only plaintext listener's instance
   std::unique_ptr<grpc::Server> health_server_;
   int health_port_ = 0;
+  // Plaintext TCP listeners accept through a gate (declared after the servers they feed, so
+  // they stop first); a listener gRPC owns (TLS, unix:) is watched by the probe instead.
+  std::unique_ptr<server::ConnectionGate> gate_;
+  std::unique_ptr<server::ConnectionGate> health_gate_;
+  std::unique_ptr<server::ListenerProbe> listener_probe_;
 
   std::unique_ptr<storage::RedisRevocationBus> redis_bus_;
   // Shared rate limits and login counters (nullptr without --redis or with shared limits off).

@@ -167,7 +167,7 @@ const std::vector<Setting>& Settings() {
       {"max-metadata-bytes", "WARDEN_MAX_METADATA_BYTES", "largest header list accepted (16384)",
        false, WARDEN_UINT(mutable_limits()->set_max_metadata_bytes)},
       {"max-concurrent-streams", "WARDEN_MAX_CONCURRENT_STREAMS",
-       "concurrent calls per connection (256)", false,
+       "concurrent calls per connection (100)", false,
        WARDEN_UINT(mutable_limits()->set_max_concurrent_streams)},
       {"keepalive-min-ping-seconds", "WARDEN_KEEPALIVE_MIN_PING_SECONDS",
        "client pings closer together than this are strikes; too many close the connection (60)",
@@ -181,6 +181,20 @@ const std::vector<Setting>& Settings() {
       {"max-connection-idle-seconds", "WARDEN_MAX_CONNECTION_IDLE_SECONDS",
        "idle connections are closed after this (600)", false,
        WARDEN_UINT(mutable_limits()->set_max_connection_idle_seconds)},
+      {"max-connections", "WARDEN_MAX_CONNECTIONS",
+       "connections a plaintext listener holds; at the cap the quietest connection of the "
+       "address holding the most is closed (RLIMIT_NOFILE/2, at most 4096)",
+       false, WARDEN_UINT(mutable_limits()->set_max_connections)},
+      {"max-connections-per-address", "WARDEN_MAX_CONNECTIONS_PER_ADDRESS",
+       "connections per client address on a plaintext listener, trusted proxies exempt; 0: no "
+       "cap (64)",
+       false, WARDEN_UINT(mutable_limits()->set_max_connections_per_address)},
+      {"handshake-timeout-ms", "WARDEN_HANDSHAKE_TIMEOUT_MS",
+       "time a new connection has for its HTTP/2 preface (or TLS handshake) (5000)", false,
+       WARDEN_UINT(mutable_limits()->set_handshake_timeout_ms)},
+      {"memory-quota-mb", "WARDEN_MEMORY_QUOTA_MB",
+       "gRPC resource quota: memory the transport may hold for connections and calls (256)",
+       false, WARDEN_UINT(mutable_limits()->set_memory_quota_mb)},
       {"lockout-after", "WARDEN_LOCKOUT_AFTER",
        "failed logins that lock an account for --lockout-seconds (10)", false,
        WARDEN_UINT(mutable_login_protection()->set_lockout_after)},
@@ -435,6 +449,24 @@ void ApplyTransport(const Proto& merged, ServerConfig& config, std::vector<std::
   }
   if (limits.has_max_connection_idle_seconds()) {
     config.max_connection_idle = std::chrono::seconds(limits.max_connection_idle_seconds());
+  }
+  if (limits.has_max_connections()) {
+    config.max_connections = limits.max_connections();
+  }
+  if (limits.has_max_connections_per_address()) {
+    config.max_connections_per_address = limits.max_connections_per_address();
+  }
+  if (limits.has_handshake_timeout_ms()) {
+    config.handshake_timeout = std::chrono::milliseconds(limits.handshake_timeout_ms());
+  }
+  if (limits.has_memory_quota_mb()) {
+    config.memory_quota_mb = limits.memory_quota_mb();
+  }
+  if (config.handshake_timeout.count() < 100) {
+    problems.push_back("limits: handshake_timeout_ms must be >= 100");
+  }
+  if (config.memory_quota_mb < 16) {
+    problems.push_back("limits: memory_quota_mb must be >= 16");
   }
   if (config.max_message_bytes < 1024 || config.max_metadata_bytes < 1024 ||
       config.max_concurrent_streams == 0) {

@@ -84,11 +84,16 @@ struct ServerConfig {
   // Transport limits.
   uint32_t max_message_bytes = 64 * 1024;
   uint32_t max_metadata_bytes = 16 * 1024;
-  uint32_t max_concurrent_streams = 256;
+  uint32_t max_concurrent_streams = 100;
   std::chrono::seconds keepalive_min_ping = std::chrono::seconds(60);
   std::chrono::seconds max_connection_age = std::chrono::minutes(30);
   std::chrono::seconds max_connection_age_grace = std::chrono::seconds(30);
   std::chrono::seconds max_connection_idle = std::chrono::minutes(10);
+  // Plaintext listeners accept their own connections (server/connection_gate.h).
+  uint32_t max_connections = 0;  // 0: RLIMIT_NOFILE / 2, at most 4096
+  uint32_t max_connections_per_address = 64;  // 0: no cap
+  std::chrono::milliseconds handshake_timeout = std::chrono::milliseconds(5000);
+  uint32_t memory_quota_mb = 256;
   // Brute-force protection.
   core::InMemoryLoginThrottle::Options login_protection;
 };

@@ -93,14 +93,20 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
             .end_unix_nanos = end_nanos,
             .grpc_code = code});
       }
+      // A call the client cancelled (a reset stream) is counted by the metrics but never
+      // logged: one line per reset stream would let a rapid-reset flood write the log.
       const bool selected =
-          options_.mode == AccessLogInterceptorFactory::Mode::kAll ||
-          (options_.mode == AccessLogInterceptorFactory::Mode::kErrors && code != 0);
+          code != static_cast<int>(grpc::StatusCode::CANCELLED) &&
+          (options_.mode == AccessLogInterceptorFactory::Mode::kAll ||
+           (options_.mode == AccessLogInterceptorFactory::Mode::kErrors && code != 0));
       if (selected && Sampled(options_.sample_rate)) {
         const double ms =
             std::chrono::duration<double, std::milli>(clock_.SteadyNow() - started_).count();
-        const std::string peer =
+        std::string peer =
             info_->server_context() != nullptr ? info_->server_context()->peer() : "";
+        if (options_.connections != nullptr) {
+          peer = options_.connections->Resolve(peer);
+        }
         if (auto logger = spdlog::get("access")) {
           logger->info(absl::StrFormat(
               R"({"ts":"%s","level":"info","logger":"access","event":"rpc","method":"%s",)"

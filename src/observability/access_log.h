@@ -6,6 +6,7 @@
 
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
+#include "common/connection_table.h"
 #include "observability/span_exporter.h"
 
 namespace warden::observability {
@@ -30,6 +31,8 @@ class AccessLogInterceptorFactory final
     Mode mode = Mode::kAll;
     double sample_rate = 1.0;          // of the calls Mode selects, the fraction logged
     SpanExporter* exporter = nullptr;  // when set, every call also becomes a server span
+    // Resolves the "fd:N" peers of connections Warden accepted itself; may be null.
+    const ConnectionTable* connections = nullptr;
   };
   AccessLogInterceptorFactory(Options options, const Clock& clock)
       : options_(options), clock_(clock) {}

@@ -191,7 +191,10 @@ absl::StatusOr<Admitted> Admission::Admit(const Gate& gate,
     if (auto it = metadata.find("x-forwarded-for"); it != metadata.end()) {
       forwarded = absl::string_view(it->second.data(), it->second.size());
     }
-    admitted.client_address = ClientAddress(context.peer(), forwarded, options_.trusted_proxies);
+    const std::string peer = options_.connections != nullptr
+                                 ? options_.connections->Resolve(context.peer())
+                                 : context.peer();
+    admitted.client_address = ClientAddress(peer, forwarded, options_.trusted_proxies);
   }
   if (gate.per_peer_ != nullptr) {
     if (absl::Status s =

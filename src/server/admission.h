@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "core/auth_service.h"
+#include "common/connection_table.h"
 #include "core/policy.h"
 #include "core/ports/auth_events.h"
 #include "resilience/token_bucket.h"
@@ -41,6 +42,8 @@ class Admission {
   struct Options {
     std::vector<Cidr> trusted_proxies;  // x-forwarded-for is believed only from these peers
     LimiterFactory limiter_factory;     // empty: KeyedRateLimiter
+    // Resolves the "fd:N" peers of connections Warden accepted itself; may be null.
+    const ConnectionTable* connections = nullptr;
   };
   // Resolves an API key to its principal; kUnauthenticated when it is not a live key.
   using ApiKeyResolver = std::function<absl::StatusOr<core::Principal>(absl::string_view key)>;
