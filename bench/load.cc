@@ -48,6 +48,7 @@ struct Options {
   long max_calls = 50'000'000;
   double rate = 0;  // starts per second in total; 0: closed loop, no pacing
   std::string lb;   // load-balancing policy, e.g. round_robin over ipv4:A:P1,B:P2; "": default
+  int deadline_ms = 30000;  // per call
 };
 
 struct Slot;
@@ -110,7 +111,8 @@ struct Slot {
       return;
     }
     context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::milliseconds(run->options.deadline_ms));
     started = Clock::now();
     auto on_done = [this](grpc::Status status) {
       latencies_us.push_back(
@@ -171,6 +173,8 @@ bool ParseArgs(int argc, char** argv, Options& o) {
       o.lb = value;
     } else if (flag == "--rate") {
       if (!absl::SimpleAtod(value, &o.rate) || o.rate < 0) return false;
+    } else if (flag == "--deadline-ms") {
+      if (!absl::SimpleAtoi(value, &o.deadline_ms) || o.deadline_ms <= 0) return false;
     } else
       return false;
   }
@@ -192,7 +196,7 @@ int main(int argc, char** argv) {
     std::cerr
         << "usage: load --target HOST:PORT --rpc validate|login|register [--token T] [--username U "
            "--password P] [--seconds N<=600] [--concurrency N] [--channels N] "
-           "[--max-calls N] [--rate N] [--lb round_robin]\n";
+           "[--max-calls N] [--rate N] [--lb round_robin] [--deadline-ms N]\n";
     return 2;
   }
   for (int i = 0; i < run.options.channels; ++i) {

@@ -24,6 +24,12 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# nginx (the HTTP/2 front the abuse suite attacks): any Debian flavour will do; nginx-light is
+# the smallest with http_v2 and grpc_pass.
+if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
+  missing+=(nginx-light)
+fi
+
 # buf (wire-compatibility lint) comes from npm; a machine may already carry a Node.js with npm.
 if ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)

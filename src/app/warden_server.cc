@@ -27,6 +27,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "observability/access_log.h"
+#include "server/reset_budget_interceptor.h"
 
 namespace warden::app {
 namespace {
@@ -168,7 +169,10 @@ void ApplyLimits(const config::ServerConfig& config, grpc::ServerBuilder& builde
 
 }  // namespace
 
-WardenServer::WardenServer(const config::ServerConfig& config) : config_(config) {}
+WardenServer::WardenServer(const config::ServerConfig& config)
+    : config_(config),
+      connections_(ConnectionTable::Options{.reset_budget =
+                                                static_cast<int>(config.max_resets_per_second)}) {}
 
 absl::StatusOr<std::unique_ptr<WardenServer>> WardenServer::Start(
     const config::ServerConfig& config) {
@@ -314,6 +318,10 @@ absl::Status WardenServer::Build() {
   builder.RegisterService(account_service_.get());
   ApplyLimits(config_, builder);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  if (gate_ != nullptr && config_.max_resets_per_second > 0) {
+    interceptors.push_back(
+        std::make_unique<server::ResetBudgetInterceptorFactory>(connections_, clock_));
+  }
   if (config_.metrics) {
     grpc_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*registry_);
     for (const char* service :
@@ -740,6 +748,7 @@ absl::Status WardenServer::StartHttp() {
         }
       }
       edge_metrics_->UpdateProcess(trimmer_.get());
+      edge_metrics_->UpdateResetFloods(connections_.reset_floods());
       if (gate_ != nullptr) {
         edge_metrics_->UpdateListener("grpc", gate_->stats());
       } else if (listener_probe_ != nullptr) {

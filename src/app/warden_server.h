@@ -109,7 +109,7 @@ class WardenServer {
   absl::Status StartHealthListener();
   // A gate for a plaintext TCP listener, or nullptr when gRPC must own it (TLS, unix:).
   absl::StatusOr<std::unique_ptr<server::ConnectionGate>> GateFor(const std::string& address,
-                                                                 bool tls, int max_connections);
+                                                                  bool tls, int max_connections);
   // The store answers, and every listener still accepts new connections.
   absl::Status Probe();
   std::string DiscoveryDocument() const;

@@ -192,9 +192,13 @@ const std::vector<Setting>& Settings() {
       {"handshake-timeout-ms", "WARDEN_HANDSHAKE_TIMEOUT_MS",
        "time a new connection has for its HTTP/2 preface (or TLS handshake) (5000)", false,
        WARDEN_UINT(mutable_limits()->set_handshake_timeout_ms)},
+      {"max-resets-per-second", "WARDEN_MAX_RESETS_PER_SECOND",
+       "calls a connection may cancel per second before it is closed and its address refused "
+       "for 10 s (HTTP/2 Rapid Reset); plaintext listeners; 0: no budget (200)",
+       false, WARDEN_UINT(mutable_limits()->set_max_resets_per_second)},
       {"memory-quota-mb", "WARDEN_MEMORY_QUOTA_MB",
-       "gRPC resource quota: memory the transport may hold for connections and calls (256)",
-       false, WARDEN_UINT(mutable_limits()->set_memory_quota_mb)},
+       "gRPC resource quota: memory the transport may hold for connections and calls (256)", false,
+       WARDEN_UINT(mutable_limits()->set_memory_quota_mb)},
       {"lockout-after", "WARDEN_LOCKOUT_AFTER",
        "failed logins that lock an account for --lockout-seconds (10)", false,
        WARDEN_UINT(mutable_login_protection()->set_lockout_after)},
@@ -458,6 +462,9 @@ void ApplyTransport(const Proto& merged, ServerConfig& config, std::vector<std::
   }
   if (limits.has_handshake_timeout_ms()) {
     config.handshake_timeout = std::chrono::milliseconds(limits.handshake_timeout_ms());
+  }
+  if (limits.has_max_resets_per_second()) {
+    config.max_resets_per_second = limits.max_resets_per_second();
   }
   if (limits.has_memory_quota_mb()) {
     config.memory_quota_mb = limits.memory_quota_mb();

@@ -90,10 +90,11 @@ struct ServerConfig {
   std::chrono::seconds max_connection_age_grace = std::chrono::seconds(30);
   std::chrono::seconds max_connection_idle = std::chrono::minutes(10);
   // Plaintext listeners accept their own connections (server/connection_gate.h).
-  uint32_t max_connections = 0;  // 0: RLIMIT_NOFILE / 2, at most 4096
+  uint32_t max_connections = 0;               // 0: RLIMIT_NOFILE / 2, at most 4096
   uint32_t max_connections_per_address = 64;  // 0: no cap
   std::chrono::milliseconds handshake_timeout = std::chrono::milliseconds(5000);
   uint32_t memory_quota_mb = 256;
+  uint32_t max_resets_per_second = 200;  // per connection; 0: no budget
   // Brute-force protection.
   core::InMemoryLoginThrottle::Options login_protection;
 };

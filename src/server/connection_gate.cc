@@ -103,8 +103,8 @@ absl::StatusOr<std::unique_ptr<ConnectionGate>> ConnectionGate::Listen(const std
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  if (const int rc = getaddrinfo(host.empty() || host == "*" ? nullptr : host.c_str(),
-                                 port.c_str(), &hints, &found);
+  if (const int rc = getaddrinfo(host.empty() || host == "*" ? nullptr : host.c_str(), port.c_str(),
+                                 &hints, &found);
       rc != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot resolve '", address, "': ", gai_strerror(rc)));
@@ -193,6 +193,7 @@ ConnectionGate::Stats ConnectionGate::stats() const {
                .evicted_total_cap = evicted_total_.load(),
                .evicted_address_cap = evicted_address_.load(),
                .refused = refused_.load(),
+               .penalized = penalized_.load(),
                .preface_timeout = preface_timeout_.load(),
                .bad_preface = bad_preface_.load(),
                .pending_overflow = pending_overflow_.load(),
@@ -228,8 +229,8 @@ void ConnectionGate::OnAcceptable() {
   for (int i = 0; i < kAcceptsPerWakeup; ++i) {
     sockaddr_storage from{};
     socklen_t size = sizeof(from);
-    const int fd =
-        accept4(listen_fd_, reinterpret_cast<sockaddr*>(&from), &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&from), &size,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return;
@@ -290,6 +291,11 @@ bool ConnectionGate::Exempt(const std::string& address) const {
 }
 
 void ConnectionGate::Admit(Conn conn) {
+  if (table_.Penalized(conn.address, conn.since)) {  // it flooded resets a moment ago
+    penalized_.fetch_add(1);
+    close(conn.fd);
+    return;
+  }
   const bool capped = options_.max_per_address > 0 && !Exempt(conn.address);
   if (capped) {
     auto it = by_address_.find(conn.address);
@@ -372,7 +378,7 @@ void ConnectionGate::OnReadable(int fd) {
 void ConnectionGate::HandOff(Conn conn) {
   const int one = 1;
   setsockopt(conn.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  table_.Add(conn.fd, conn.inode, conn.peer);
+  table_.Add(conn.fd, conn.inode, conn.peer, conn.address);
   const int fd = conn.fd;
   open_.emplace(fd, std::move(conn));
   open_count_.fetch_add(1);

@@ -41,28 +41,29 @@ namespace warden::server {
 class ConnectionGate {
  public:
   struct Options {
-    int max_connections = 0;     // open + waiting; 0: RLIMIT_NOFILE / 2, at most 4096
-    int max_per_address = 64;    // 0: no per-address cap
-    int max_pending = 256;       // connections that have not sent their preface yet
+    int max_connections = 0;   // open + waiting; 0: RLIMIT_NOFILE / 2, at most 4096
+    int max_per_address = 64;  // 0: no per-address cap
+    int max_pending = 256;     // connections that have not sent their preface yet
     std::chrono::milliseconds preface_timeout{5000};
-    std::vector<Cidr> exempt;    // addresses without a per-address cap (trusted proxies)
+    std::vector<Cidr> exempt;  // addresses without a per-address cap (trusted proxies)
   };
 
   // Counters since start; gauges are current values.
   struct Stats {
-    uint64_t accepted = 0;            // handed to gRPC
-    uint64_t evicted_total_cap = 0;   // closed to make room under max_connections
+    uint64_t accepted = 0;             // handed to gRPC
+    uint64_t evicted_total_cap = 0;    // closed to make room under max_connections
     uint64_t evicted_address_cap = 0;  // closed to make room under max_per_address
-    uint64_t refused = 0;             // newcomers closed: no room could be made
+    uint64_t refused = 0;              // newcomers closed: no room could be made
+    uint64_t penalized = 0;            // newcomers closed: their address flooded resets
     uint64_t preface_timeout = 0;
     uint64_t bad_preface = 0;
     uint64_t pending_overflow = 0;
-    uint64_t accept_errors = 0;       // any accept4 error
-    uint64_t fd_exhausted = 0;        // of which EMFILE/ENFILE
-    int64_t open = 0;                 // handed to gRPC and not yet closed
+    uint64_t accept_errors = 0;  // any accept4 error
+    uint64_t fd_exhausted = 0;   // of which EMFILE/ENFILE
+    int64_t open = 0;            // handed to gRPC and not yet closed
     int64_t pending = 0;
     int64_t max_connections = 0;
-    bool accepting = false;           // false once the loop has stopped or failed for > 5 s
+    bool accepting = false;  // false once the loop has stopped or failed for > 5 s
   };
 
   // Binds and listens on `address` ("HOST:PORT", port 0 picks one; IPv4 or [IPv6]).
@@ -123,7 +124,8 @@ class ConnectionGate {
   std::chrono::steady_clock::time_point failing_since_{};
 
   std::atomic<uint64_t> accepted_{0}, evicted_total_{0}, evicted_address_{0}, preface_timeout_{0},
-      bad_preface_{0}, refused_{0}, pending_overflow_{0}, accept_errors_{0}, fd_exhausted_{0};
+      bad_preface_{0}, refused_{0}, penalized_{0}, pending_overflow_{0}, accept_errors_{0},
+      fd_exhausted_{0};
   std::atomic<int64_t> open_count_{0}, pending_count_{0};
   std::atomic<bool> accepting_{false};
 };

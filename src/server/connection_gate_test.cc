@@ -29,7 +29,8 @@ constexpr char kPreface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 class PeerEchoService final : public grpc::CallbackGenericService {
  public:
   explicit PeerEchoService(const ConnectionTable& table) : table_(table) {}
-  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* context) override {
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
     class Reactor final : public grpc::ServerGenericBidiReactor {
      public:
       Reactor(grpc::GenericCallbackServerContext* context, const ConnectionTable& table) {

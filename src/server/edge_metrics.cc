@@ -17,10 +17,11 @@ EdgeMetrics::EdgeMetrics(prometheus::Registry& registry)
                     .Register(registry)),
       closed_(prometheus::BuildCounter()
                   .Name("warden_connections_closed_total")
-                  .Help(
-                      "Connections Warden closed itself, by reason: address_cap and total_cap "
-                      "(the quietest connection closed to make room), refused (no room could be "
-                      "made), preface_timeout, bad_preface (not HTTP/2), pending_overflow.")
+                  .Help("Connections Warden closed itself, by reason: address_cap and total_cap "
+                        "(the quietest connection closed to make room), refused (no room could be "
+                        "made), reset_flood_penalty (the address flooded resets), preface_timeout, "
+                        "bad_preface (not HTTP/2), pending_overflow, reset_flood (a connection "
+                        "cancelled more calls per second than the budget).")
                   .Register(registry)),
       accept_errors_(prometheus::BuildCounter()
                          .Name("warden_accept_errors_total")
@@ -70,18 +71,26 @@ void EdgeMetrics::UpdateListener(const std::string& name, const ConnectionGate::
   max_.Add({{"listener", name}}).Set(static_cast<double>(stats.max_connections));
   up_.Add({{"listener", name}}).Set(stats.accepting ? 1 : 0);
   Advance(accepted_.Add({{"listener", name}}), name + "/accepted", stats.accepted);
-  const std::pair<const char*, uint64_t> reasons[] = {
-      {"address_cap", stats.evicted_address_cap}, {"total_cap", stats.evicted_total_cap},
-      {"refused", stats.refused},                 {"preface_timeout", stats.preface_timeout},
-      {"bad_preface", stats.bad_preface},         {"pending_overflow", stats.pending_overflow}};
+  const std::pair<const char*, uint64_t> reasons[] = {{"address_cap", stats.evicted_address_cap},
+                                                      {"total_cap", stats.evicted_total_cap},
+                                                      {"refused", stats.refused},
+                                                      {"preface_timeout", stats.preface_timeout},
+                                                      {"reset_flood_penalty", stats.penalized},
+                                                      {"bad_preface", stats.bad_preface},
+                                                      {"pending_overflow", stats.pending_overflow}};
   for (const auto& [reason, total] : reasons) {
     Advance(closed_.Add({{"listener", name}, {"reason", reason}}), name + "/closed/" + reason,
             total);
   }
-  Advance(accept_errors_.Add({{"listener", name}, {"kind", "fd_exhausted"}}),
-          name + "/errors/fd", stats.fd_exhausted);
+  Advance(accept_errors_.Add({{"listener", name}, {"kind", "fd_exhausted"}}), name + "/errors/fd",
+          stats.fd_exhausted);
   Advance(accept_errors_.Add({{"listener", name}, {"kind", "other"}}), name + "/errors/other",
           stats.accept_errors - std::min(stats.accept_errors, stats.fd_exhausted));
+}
+
+void EdgeMetrics::UpdateResetFloods(uint64_t total) {
+  std::lock_guard lock(mutex_);
+  Advance(closed_.Add({{"listener", "grpc"}, {"reason", "reset_flood"}}), "reset_flood", total);
 }
 
 void EdgeMetrics::SetListenerUp(const std::string& name, bool up) {

@@ -25,6 +25,8 @@ class EdgeMetrics {
 
   // Sets the gauges and advances the counters of listener `name` to `stats`.
   void UpdateListener(const std::string& name, const ConnectionGate::Stats& stats);
+  // Advances the count of connections shut down for going over the reset budget.
+  void UpdateResetFloods(uint64_t total);
   // Sets the listener-up gauge of a listener Warden does not accept for itself (TLS: gRPC's own
   // listener, checked by the self-probe).
   void SetListenerUp(const std::string& name, bool up);

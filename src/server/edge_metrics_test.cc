@@ -13,14 +13,19 @@ std::string Scrape(prometheus::Registry& registry) {
 TEST(EdgeMetricsTest, ReportsListenerCountsByReasonWithoutCountingTwice) {
   prometheus::Registry registry;
   EdgeMetrics metrics(registry);
-  ConnectionGate::Stats stats{.accepted = 5, .evicted_address_cap = 2, .preface_timeout = 1,
-                              .accept_errors = 3, .fd_exhausted = 2, .open = 4, .pending = 1,
-                              .max_connections = 512, .accepting = true};
+  ConnectionGate::Stats stats{.accepted = 5,
+                              .evicted_address_cap = 2,
+                              .preface_timeout = 1,
+                              .accept_errors = 3,
+                              .fd_exhausted = 2,
+                              .open = 4,
+                              .pending = 1,
+                              .max_connections = 512,
+                              .accepting = true};
   metrics.UpdateListener("grpc", stats);
   metrics.UpdateListener("grpc", stats);  // a second scrape with nothing new adds nothing
   const std::string text = Scrape(registry);
-  EXPECT_NE(text.find(R"(warden_connections_accepted_total{listener="grpc"} 5)"),
-            std::string::npos)
+  EXPECT_NE(text.find(R"(warden_connections_accepted_total{listener="grpc"} 5)"), std::string::npos)
       << text;
   EXPECT_NE(text.find(R"(warden_connections_closed_total{listener="grpc",reason="address_cap"} 2)"),
             std::string::npos);

@@ -1,0 +1,37 @@
+#include "server/reset_budget_interceptor.h"
+
+#include <grpcpp/server_context.h>
+
+namespace warden::server {
+namespace {
+
+class ResetBudgetInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  ResetBudgetInterceptor(grpc::experimental::ServerRpcInfo* info, ConnectionTable& table,
+                         const Clock& clock)
+      : info_(info), table_(table), clock_(clock) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* batch) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
+        batch->GetSendStatus().error_code() == grpc::StatusCode::CANCELLED &&
+        info_->server_context() != nullptr) {
+      table_.CountCancelled(info_->server_context()->peer(), clock_.SteadyNow());
+    }
+    batch->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* info_;
+  ConnectionTable& table_;
+  const Clock& clock_;
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* ResetBudgetInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new ResetBudgetInterceptor(info, table_, clock_);
+}
+
+}  // namespace warden::server

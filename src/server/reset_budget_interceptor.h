@@ -1,0 +1,30 @@
+#pragma once
+
+#include <grpcpp/support/server_interceptor.h>
+
+#include "common/clock.h"
+#include "common/connection_table.h"
+
+namespace warden::server {
+
+// Counts every call the client cancelled against its connection's reset budget
+// (ConnectionTable::CountCancelled), which shuts down a connection that resets streams faster
+// than any client needs to: grpc++ 1.51's only in-process answer to HTTP/2 Rapid Reset. It is
+// the one interceptor that acts rather than only observes (docs/adr/0016-edge-hardening.md);
+// it never rejects a call, it ends a connection that is no longer making calls.
+//
+// Thread-safe. Keeps references to `table` and `clock`.
+class ResetBudgetInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  ResetBudgetInterceptorFactory(ConnectionTable& table, const Clock& clock)
+      : table_(table), clock_(clock) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  ConnectionTable& table_;
+  const Clock& clock_;
+};
+
+}  // namespace warden::server
