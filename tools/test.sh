@@ -62,7 +62,7 @@ if [[ "${WARDEN_SKIP_SANITIZERS:-0}" != "1" ]]; then
   cmake --preset asan-ubsan >/dev/null
   cmake --build build-asan -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_ctest asan-ubsan build-asan -E '^e2e\.'
+    run_ctest asan-ubsan build-asan -E '^(e2e|abuse)\.'
 
   echo "== TSan: concurrent units (worker pool, revocation list, stores, services, limiters)"
   tsan_targets=(warden_common_test warden_core_test warden_storage_memory_test
