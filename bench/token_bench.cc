@@ -68,6 +68,7 @@ void BM_ValidateCachedToken(benchmark::State& state) {
   crypto::JwtCodec codec(Key(crypto::JwtAlgorithm::kES256));
   crypto::SodiumRandomSource random;
   crypto::Sha256TokenHasher token_hasher;
+  crypto::SodiumTokenSealer sealer;
   core::RevocationList revocations;
   auto auth = core::AuthService::Create({.users = users,
                                          .sessions = sessions,
@@ -75,6 +76,7 @@ void BM_ValidateCachedToken(benchmark::State& state) {
                                          .codec = codec,
                                          .random = random,
                                          .token_hasher = token_hasher,
+                                         .sealer = sealer,
                                          .revocations = revocations,
                                          .clock = clock},
                                         {})

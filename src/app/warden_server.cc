@@ -256,6 +256,7 @@ absl::Status WardenServer::Build() {
                                                          .codec = *key_ring_,
                                                          .random = random_,
                                                          .token_hasher = token_hasher_,
+                                                         .sealer = token_sealer_,
                                                          .revocations = revocations_,
                                                          .clock = clock_,
                                                          .events = auth_metrics_.get(),

@@ -127,6 +127,7 @@ class WardenServer {
   SystemClock clock_;
   crypto::SodiumRandomSource random_;
   crypto::Sha256TokenHasher token_hasher_;
+  crypto::SodiumTokenSealer token_sealer_;
   std::unique_ptr<crypto::Argon2idPasswordHasher> hasher_;
   std::unique_ptr<crypto::KeyRing> key_ring_;
   std::unique_ptr<core::KeyRotation> key_rotation_;

@@ -24,6 +24,8 @@ absl::StatusOr<::auth::LoginResponse> AuthClient::Login(const std::string& usern
   ::auth::LoginRequest request;
   request.set_username(username);
   request.set_password(password);
+  // This client keeps RefreshTokenResponse.refresh_token, so it can take rotation.
+  request.set_refresh_token_mode(::auth::REFRESH_TOKEN_MODE_ROTATING);
   return stub_->Login(*NewContext(), request);
 }
 

@@ -27,6 +27,7 @@ class AuthClient {
   }
 
   absl::StatusOr<::auth::RegisterResponse> Register(const ::auth::RegisterRequest& request);
+  // Asks for a rotating session: keep each RefreshToken answer's refresh_token.
   absl::StatusOr<::auth::LoginResponse> Login(const std::string& username,
                                               const std::string& password);
   absl::StatusOr<::auth::RefreshTokenResponse> RefreshToken(const std::string& refresh_token);

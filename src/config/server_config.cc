@@ -109,8 +109,14 @@ const std::vector<Setting>& Settings() {
       {"refresh-ttl-seconds", "WARDEN_REFRESH_TTL_SECONDS", "session lifetime (604800)", false,
        WARDEN_UINT(mutable_token()->set_refresh_ttl_seconds)},
       {"refresh-reuse-grace-seconds", "WARDEN_REFRESH_REUSE_GRACE_SECONDS",
-       "window in which a spent refresh token is refused without revoking its session (10)", false,
-       WARDEN_UINT(mutable_token()->set_refresh_reuse_grace_seconds)},
+       "window in which presenting the refresh token just rotated again gets the same successor "
+       "(a retry) instead of revoking its session (10)",
+       false, WARDEN_UINT(mutable_token()->set_refresh_reuse_grace_seconds)},
+      {"refresh-rotation", "WARDEN_REFRESH_ROTATION",
+       "which sessions rotate their refresh token: requested (default: those whose Login asks "
+       "with refresh_token_mode ROTATING; others, such as the seed's clients, keep one token) or "
+       "always (a Login asking for STABLE is refused)",
+       false, WARDEN_STRING(mutable_token()->set_refresh_rotation)},
       {"leeway-seconds", "WARDEN_LEEWAY_SECONDS", "clock skew allowed on exp/nbf/iat (30)", false,
        WARDEN_UINT(mutable_token()->set_leeway_seconds)},
       {"jwt-algorithm", "WARDEN_JWT_ALGORITHM", "ES256 (default), EdDSA or HS256", false,
@@ -749,6 +755,16 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
                   "refresh_reuse_grace_seconds", config.auth.refresh_reuse_grace, true);
   seconds_setting(token.has_leeway_seconds(), token.leeway_seconds(), "leeway_seconds",
                   config.auth.leeway, true);
+  if (token.has_refresh_rotation()) {
+    if (token.refresh_rotation() == "requested") {
+      config.auth.refresh_policy = core::AuthService::RefreshPolicy::kRequested;
+    } else if (token.refresh_rotation() == "always") {
+      config.auth.refresh_policy = core::AuthService::RefreshPolicy::kAlways;
+    } else {
+      problems.push_back(absl::StrCat("token.refresh_rotation: must be requested or always, not \"",
+                                      token.refresh_rotation(), "\""));
+    }
+  }
   if (config.auth.leeway > std::chrono::minutes(5)) {
     problems.push_back("token.leeway_seconds: must be at most 300");
   }

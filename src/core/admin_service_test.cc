@@ -21,6 +21,7 @@ class AdminServiceTest : public ::testing::Test {
                                                    .codec = codec_,
                                                    .random = random_,
                                                    .token_hasher = token_hasher_,
+                                                   .sealer = sealer_,
                                                    .revocations = revocations_,
                                                    .clock = clock_},
                                 AuthService::Options{})
@@ -43,6 +44,7 @@ class AdminServiceTest : public ::testing::Test {
   FakeAccessTokenCodec codec_;
   FakeRandomSource random_;
   FakeTokenHasher token_hasher_;
+  FakeTokenSealer sealer_;
   RevocationList revocations_;
   FakeClock clock_;
   std::unique_ptr<AuthService> auth_;

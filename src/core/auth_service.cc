@@ -103,9 +103,18 @@ absl::StatusOr<User> AuthService::Register(const RegistrationRequest& request) {
 }
 
 absl::StatusOr<TokenPair> AuthService::Login(absl::string_view username, absl::string_view password,
-                                             absl::string_view peer) {
+                                             absl::string_view peer,
+                                             std::optional<RefreshMode> refresh_mode) {
+  if (refresh_mode == RefreshMode::kStable && options_.refresh_policy == RefreshPolicy::kAlways) {
+    events_.OnLogin(LoginResult::kInvalidArgument);
+    return absl::InvalidArgumentError(
+        "refresh_token_mode: this server rotates every refresh token; STABLE is not allowed");
+  }
+  const RefreshMode mode = refresh_mode.value_or(options_.refresh_policy == RefreshPolicy::kAlways
+                                                     ? RefreshMode::kRotating
+                                                     : RefreshMode::kStable);
   bool throttled = false;
-  absl::StatusOr<TokenPair> result = LoginInternal(username, password, peer, throttled);
+  absl::StatusOr<TokenPair> result = LoginInternal(username, password, peer, mode, throttled);
   if (throttled) {
     events_.OnLogin(LoginResult::kThrottled);
     return result;
@@ -155,7 +164,8 @@ void AuthService::RecordLoginFailure(absl::string_view account, absl::string_vie
 
 absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
                                                      absl::string_view password,
-                                                     absl::string_view peer, bool& throttled) {
+                                                     absl::string_view peer,
+                                                     RefreshMode refresh_mode, bool& throttled) {
   if (username.empty() || password.empty()) {
     return absl::InvalidArgumentError("username and password are required");
   }
@@ -229,6 +239,7 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
       .created_at = now,
       .expires_at = now + options_.refresh_ttl,
       .revoked_at = std::nullopt,
+      .refresh_mode = refresh_mode,
   };
   std::string refresh_token = NewRefreshToken();
   if (absl::Status created =
@@ -241,7 +252,8 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
 }
 
 absl::StatusOr<TokenPair> AuthService::IssueTokens(const User& user, const Session& session,
-                                                   std::string refresh_token) {
+                                                   std::string refresh_token,
+                                                   std::optional<int64_t> expires_at) {
   const int64_t now = ToSeconds(ports_.clock.WallNow());
   AccessClaims claims{
       .issuer = options_.issuer,
@@ -253,7 +265,7 @@ absl::StatusOr<TokenPair> AuthService::IssueTokens(const User& user, const Sessi
       .session_id = session.id,
       .issued_at = now,
       .not_before = now,
-      .expires_at = now + options_.access_ttl.count(),
+      .expires_at = expires_at.value_or(now + options_.access_ttl.count()),
   };
   absl::StatusOr<std::string> access = ports_.codec.Sign(claims);
   if (!access.ok()) {
@@ -264,15 +276,17 @@ absl::StatusOr<TokenPair> AuthService::IssueTokens(const User& user, const Sessi
       .refresh_token = std::move(refresh_token),
       .expires_in = claims.expires_at - claims.issued_at,
       .user_id = user.id,
+      .refresh_mode = session.refresh_mode,
   };
 }
 
 absl::StatusOr<TokenPair> AuthService::RefreshToken(absl::string_view refresh_token) {
   absl::StatusOr<TokenPair> result = RefreshInternal(refresh_token);
   if (result.ok()) {
-    events_.OnRefresh(RefreshResult::kRotated);
     events_.OnTokenIssued(TokenKind::kAccess);
-    events_.OnTokenIssued(TokenKind::kRefresh);
+    if (result->refresh_mode == RefreshMode::kRotating) {
+      events_.OnTokenIssued(TokenKind::kRefresh);
+    }
   } else if (result.status().code() != absl::StatusCode::kUnauthenticated) {
     events_.OnRefresh(result.status().code() == absl::StatusCode::kInvalidArgument
                           ? RefreshResult::kInvalid
@@ -290,26 +304,48 @@ absl::StatusOr<TokenPair> AuthService::RefreshInternal(absl::string_view refresh
     events_.OnRefresh(RefreshResult::kInvalid);
     return InvalidToken();
   }
+  const WallTime now = ports_.clock.WallNow();
   std::string next = NewRefreshToken();
-  absl::StatusOr<RotateResult> rotated = ports_.sessions.Rotate(
-      ports_.token_hasher.Hash(refresh_token), ports_.token_hasher.Hash(next),
-      ports_.clock.WallNow(), options_.refresh_reuse_grace);
+  RotateRequest request{.presented_hash = ports_.token_hasher.Hash(refresh_token),
+                        .next_hash = ports_.token_hasher.Hash(next),
+                        .sealed_next = ports_.sealer.Seal(refresh_token, next),
+                        .now = now,
+                        .grace = options_.refresh_reuse_grace};
+  absl::StatusOr<RotateResult> rotated = ports_.sessions.Rotate(request);
   if (!rotated.ok()) {
     return FromStore(rotated.status());
   }
+  std::optional<int64_t> access_expiry;
+  absl::string_view detail;
   switch (rotated->outcome) {
     case RotateOutcome::kRotated:
+      events_.OnRefresh(RefreshResult::kRotated);
       break;
+    case RotateOutcome::kKept:
+      events_.OnRefresh(RefreshResult::kKept);
+      next = std::string(refresh_token);
+      break;
+    case RotateOutcome::kRetried: {
+      std::optional<std::string> successor =
+          ports_.sealer.Open(refresh_token, rotated->sealed_successor);
+      if (!successor.has_value()) {
+        events_.OnRefresh(RefreshResult::kInvalid);
+        return InvalidToken();
+      }
+      events_.OnRefresh(RefreshResult::kRetried);
+      next = *std::move(successor);
+      // A retry never lives longer than the answer it repeats.
+      access_expiry = ToSeconds(rotated->rotated_at + options_.access_ttl);
+      detail = "retry within the grace window";
+      break;
+    }
     case RotateOutcome::kReuseDetected:
       // The family is compromised: its access tokens stop validating too.
-      ports_.revocations.RevokeSession(
-          rotated->session.id, ports_.clock.WallNow() + options_.access_ttl + options_.leeway);
+      ports_.revocations.RevokeSession(rotated->session.id,
+                                       now + options_.access_ttl + options_.leeway);
       events_.OnRefresh(RefreshResult::kReuseDetected);
       Audit("refresh_reuse_detected", rotated->session.user_id, "", rotated->session.id,
             "session revoked");
-      return InvalidToken();
-    case RotateOutcome::kReusedWithinGrace:
-      events_.OnRefresh(RefreshResult::kReusedWithinGrace);
       return InvalidToken();
     case RotateOutcome::kExpired:
       events_.OnRefresh(RefreshResult::kExpired);
@@ -332,8 +368,8 @@ absl::StatusOr<TokenPair> AuthService::RefreshInternal(absl::string_view refresh
     // Disabling revokes sessions; this covers a rotation that raced the disable.
     return InvalidToken();
   }
-  Audit("refresh", user->id, user->username, rotated->session.id);
-  return IssueTokens(*user, rotated->session, std::move(next));
+  Audit("refresh", user->id, user->username, rotated->session.id, detail);
+  return IssueTokens(*user, rotated->session, std::move(next), access_expiry);
 }
 
 absl::StatusOr<AccessClaims> AuthService::Validate(absl::string_view access_token) const {

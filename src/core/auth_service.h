@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,12 +35,19 @@ inline constexpr absl::string_view kInvalidCredentials = "invalid username or pa
 // I/O and no writes.
 class AuthService {
  public:
+  // Which sessions rotate their refresh token (docs/adr/0017-refresh-modes.md).
+  enum class RefreshPolicy {
+    kRequested,  // a session rotates when its Login asks for it; others are kStable
+    kAlways,     // every session rotates; a Login asking for kStable is refused
+  };
+
   struct Options {
     std::string issuer = "warden";
     std::string audience = "warden";
     std::chrono::seconds access_ttl = std::chrono::minutes(15);
     std::chrono::seconds refresh_ttl = std::chrono::hours(24 * 7);
     std::chrono::seconds refresh_reuse_grace = std::chrono::seconds(10);
+    RefreshPolicy refresh_policy = RefreshPolicy::kRequested;
     std::chrono::seconds leeway = std::chrono::seconds(30);
     std::vector<std::string> default_roles = {"user"};
     size_t verified_cache_capacity = 16384;
@@ -52,6 +60,7 @@ class AuthService {
     AccessTokenCodec& codec;
     RandomSource& random;
     TokenHasher& token_hasher;
+    const TokenSealer& sealer;
     RevocationList& revocations;
     const Clock& clock;
     AuthEvents* events = nullptr;       // optional
@@ -64,12 +73,17 @@ class AuthService {
 
   // Returns the new user, or kInvalidArgument (naming the field) / kAlreadyExists.
   absl::StatusOr<User> Register(const RegistrationRequest& request);
-  // Returns a token pair, or kUnauthenticated with kInvalidCredentials (also for a locked or
-  // disabled account: no oracle), or kResourceExhausted with a retry hint when `peer` (the
-  // client address, may be empty) is locked out after too many failures.
+  // Returns a token pair, or kUnauthenticated with kInvalidCredentials (also for a disabled
+  // account: no oracle), or kResourceExhausted with a retry hint when brute-force protection
+  // holds the attempt back (checked before the password, so it tells nothing about it).
+  // `peer` is the client address (may be empty); `refresh_mode` what the client asked for
+  // (nullopt: the policy's default); kInvalidArgument if the policy does not allow it.
   absl::StatusOr<TokenPair> Login(absl::string_view username, absl::string_view password,
-                                  absl::string_view peer = "");
-  // Spends `refresh_token` and returns a new pair; kUnauthenticated for any failure.
+                                  absl::string_view peer = "",
+                                  std::optional<RefreshMode> refresh_mode = std::nullopt);
+  // Exchanges `refresh_token` for a new access token, and a successor refresh token if the
+  // session rotates (a retry within the grace window gets the same successor again); a stable
+  // session keeps its token. kUnauthenticated for any failure.
   absl::StatusOr<TokenPair> RefreshToken(absl::string_view refresh_token);
   // Returns the claims of a valid, unrevoked access token; kUnauthenticated with kInvalidToken.
   absl::StatusOr<AccessClaims> Validate(absl::string_view access_token) const;
@@ -89,12 +103,15 @@ class AuthService {
 
  private:
   AuthService(Ports ports, Options options, std::string dummy_hash);
+  // `expires_at` (seconds since the epoch) overrides the access token's usual expiry.
   absl::StatusOr<TokenPair> IssueTokens(const User& user, const Session& session,
-                                        std::string refresh_token);
+                                        std::string refresh_token,
+                                        std::optional<int64_t> expires_at = std::nullopt);
   std::string NewRefreshToken();
   // Sets `throttled` when brute-force protection refused the attempt.
   absl::StatusOr<TokenPair> LoginInternal(absl::string_view username, absl::string_view password,
-                                          absl::string_view peer, bool& throttled);
+                                          absl::string_view peer, RefreshMode refresh_mode,
+                                          bool& throttled);
   // A failed password check: counts it against the account and address.
   void RecordLoginFailure(absl::string_view account, absl::string_view peer);
   absl::StatusOr<TokenPair> RefreshInternal(absl::string_view refresh_token);

@@ -26,6 +26,7 @@ class AuthServiceTest : public ::testing::Test {
                            .codec = codec_,
                            .random = random_,
                            .token_hasher = token_hasher_,
+                           .sealer = sealer_,
                            .revocations = revocations_,
                            .clock = clock_,
                            .throttle = &throttle_},
@@ -49,6 +50,7 @@ class AuthServiceTest : public ::testing::Test {
   FakeAccessTokenCodec codec_;
   FakeRandomSource random_;
   FakeTokenHasher token_hasher_;
+  FakeTokenSealer sealer_;
   RevocationList revocations_;
   FakeClock clock_;
   InMemoryLoginThrottle throttle_{clock_, InMemoryLoginThrottle::Options{}};
@@ -146,22 +148,28 @@ TEST_F(AuthServiceTest, ValidateUsesVerifiedCacheOnRepeat) {
   EXPECT_EQ(codec_.verifications, after_first);
 }
 
-TEST_F(AuthServiceTest, RefreshRotatesAndOldTokenStopsWorking) {
+TEST_F(AuthServiceTest, RefreshRotatesARotatingSessionAndAnOlderGenerationRevokesIt) {
   RegisterAlice();
-  TokenPair first = auth_->Login("alice", "correct horse").value();
+  TokenPair first = auth_->Login("alice", "correct horse", "", RefreshMode::kRotating).value();
+  EXPECT_EQ(first.refresh_mode, RefreshMode::kRotating);
   clock_.Advance(seconds(1));
   absl::StatusOr<TokenPair> second = auth_->RefreshToken(first.refresh_token);
   ASSERT_THAT(second, IsOk());
   EXPECT_NE(second->refresh_token, first.refresh_token);
   EXPECT_THAT(auth_->Validate(second->access_token), IsOk());
+  absl::StatusOr<TokenPair> third = auth_->RefreshToken(second->refresh_token);
+  ASSERT_THAT(third, IsOk());
+  // `first` is two generations old: even within the grace window it is a reuse.
   EXPECT_THAT(auth_->RefreshToken(first.refresh_token),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(auth_->RefreshToken(second->refresh_token), IsOk());
+  EXPECT_THAT(auth_->RefreshToken(third->refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Validate(third->access_token), StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
 TEST_F(AuthServiceTest, ReuseAfterGraceRevokesFamilyIncludingAccessTokens) {
   RegisterAlice();
-  TokenPair first = auth_->Login("alice", "correct horse").value();
+  TokenPair first = auth_->Login("alice", "correct horse", "", RefreshMode::kRotating).value();
   TokenPair second = auth_->RefreshToken(first.refresh_token).value();
   clock_.Advance(seconds(11));
   EXPECT_THAT(auth_->RefreshToken(first.refresh_token),
@@ -171,14 +179,119 @@ TEST_F(AuthServiceTest, ReuseAfterGraceRevokesFamilyIncludingAccessTokens) {
   EXPECT_THAT(auth_->Validate(second.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
-TEST_F(AuthServiceTest, ReuseWithinGraceKeepsFamily) {
+TEST_F(AuthServiceTest, RetryWithinGraceGetsTheSameSuccessorAndNoLongerAccess) {
   RegisterAlice();
-  TokenPair first = auth_->Login("alice", "correct horse").value();
+  TokenPair first = auth_->Login("alice", "correct horse", "", RefreshMode::kRotating).value();
   TokenPair second = auth_->RefreshToken(first.refresh_token).value();
-  clock_.Advance(seconds(2));
-  EXPECT_THAT(auth_->RefreshToken(first.refresh_token),
-              StatusIs(absl::StatusCode::kUnauthenticated));
+  const int64_t second_expiry = auth_->Validate(second.access_token)->expires_at;
+  clock_.Advance(seconds(4));
+  // The answer to `first` was lost; the client retries with it.
+  absl::StatusOr<TokenPair> retry = auth_->RefreshToken(first.refresh_token);
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_EQ(retry->refresh_token, second.refresh_token);
+  absl::StatusOr<AccessClaims> retried = auth_->Validate(retry->access_token);
+  ASSERT_THAT(retried, IsOk());
+  EXPECT_EQ(retried->expires_at, second_expiry) << "a retry does not extend the access";
+  EXPECT_EQ(retry->expires_in, second_expiry - retried->issued_at);
   EXPECT_THAT(auth_->RefreshToken(second.refresh_token), IsOk());
+}
+
+TEST_F(AuthServiceTest, StableSessionKeepsOneRefreshTokenForItsLife) {
+  RegisterAlice();
+  // What a client built from the seed's proto does: no mode, and it keeps the login's token.
+  TokenPair login = auth_->Login("alice", "correct horse").value();
+  EXPECT_EQ(login.refresh_mode, RefreshMode::kStable);
+  std::string previous_access = login.access_token;
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(std::chrono::minutes(14));  // well past the grace window each time
+    absl::StatusOr<TokenPair> refreshed = auth_->RefreshToken(login.refresh_token);
+    ASSERT_THAT(refreshed, IsOk()) << "refresh " << i;
+    EXPECT_EQ(refreshed->refresh_token, login.refresh_token);
+    EXPECT_EQ(refreshed->refresh_mode, RefreshMode::kStable);
+    EXPECT_THAT(auth_->Validate(refreshed->access_token), IsOk());
+    EXPECT_THAT(auth_->Validate(previous_access), IsOk()) << "the token in use stays valid";
+    previous_access = refreshed->access_token;
+  }
+  ASSERT_THAT(auth_->Logout(previous_access), IsOk());
+  EXPECT_THAT(auth_->RefreshToken(login.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, StableSessionEndsAtItsAbsoluteLifetime) {
+  RegisterAlice();
+  TokenPair login = auth_->Login("alice", "correct horse").value();
+  clock_.Advance(auth_->options().refresh_ttl - seconds(1));
+  EXPECT_THAT(auth_->RefreshToken(login.refresh_token), IsOk());
+  clock_.Advance(seconds(2));
+  EXPECT_THAT(auth_->RefreshToken(login.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+// RFC 9700 section 4.14.2: a refresh token stolen from a rotating session.
+TEST_F(AuthServiceTest, StolenRotatingTokenUsedFirstByTheAttackerRevokesOnTheVictimsUse) {
+  RegisterAlice();
+  TokenPair victim = auth_->Login("alice", "correct horse", "", RefreshMode::kRotating).value();
+  TokenPair attacker = auth_->RefreshToken(victim.refresh_token).value();
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_THAT(auth_->RefreshToken(victim.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->RefreshToken(attacker.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Validate(attacker.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, StolenRotatingTokenReplayedWithinGraceIsCaughtAtTheNextRotation) {
+  RegisterAlice();
+  TokenPair login = auth_->Login("alice", "correct horse", "", RefreshMode::kRotating).value();
+  TokenPair victim = auth_->RefreshToken(login.refresh_token).value();
+  clock_.Advance(seconds(2));
+  // Within the window the replay looks like a retry: it gets the victim's successor ...
+  TokenPair attacker = auth_->RefreshToken(login.refresh_token).value();
+  EXPECT_EQ(attacker.refresh_token, victim.refresh_token);
+  // ... so whoever rotates it second is a reuse, and the session dies for both.
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_THAT(auth_->RefreshToken(victim.refresh_token), IsOk());
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_THAT(auth_->RefreshToken(attacker.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Validate(attacker.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthServiceTest, StolenStableTokenDiesWithLogoutAndCannotDowngradeARotatingSession) {
+  RegisterAlice();
+  TokenPair stable = auth_->Login("alice", "correct horse").value();
+  TokenPair attacker = auth_->RefreshToken(stable.refresh_token).value();
+  EXPECT_THAT(auth_->Validate(attacker.access_token), IsOk());
+  ASSERT_THAT(auth_->Logout(stable.access_token), IsOk());
+  EXPECT_THAT(auth_->RefreshToken(stable.refresh_token),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Validate(attacker.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
+  // A rotating session stays rotating whoever presents its token: RefreshToken carries no mode.
+  TokenPair rotating = auth_->Login("alice", "correct horse", "", RefreshMode::kRotating).value();
+  TokenPair next = auth_->RefreshToken(rotating.refresh_token).value();
+  EXPECT_NE(next.refresh_token, rotating.refresh_token);
+  EXPECT_EQ(next.refresh_mode, RefreshMode::kRotating);
+}
+
+TEST_F(AuthServiceTest, AlwaysPolicyRotatesEverySessionAndRefusesStable) {
+  std::unique_ptr<AuthService> auth =
+      AuthService::Create(AuthService::Ports{.users = users_,
+                                             .sessions = sessions_,
+                                             .hasher = hasher_,
+                                             .codec = codec_,
+                                             .random = random_,
+                                             .token_hasher = token_hasher_,
+                                             .sealer = sealer_,
+                                             .revocations = revocations_,
+                                             .clock = clock_},
+                          {.refresh_policy = AuthService::RefreshPolicy::kAlways})
+          .value();
+  RegisterAlice();
+  TokenPair pair = auth->Login("alice", "correct horse").value();
+  EXPECT_EQ(pair.refresh_mode, RefreshMode::kRotating);
+  EXPECT_NE(auth->RefreshToken(pair.refresh_token)->refresh_token, pair.refresh_token);
+  EXPECT_THAT(auth->Login("alice", "correct horse", "", RefreshMode::kStable),
+              StatusIs(absl::StatusCode::kInvalidArgument, "refresh_token_mode"));
 }
 
 TEST_F(AuthServiceTest, AccessAndRefreshTokensAreNotInterchangeable) {
@@ -212,6 +325,7 @@ TEST_F(AuthServiceTest, RevocationsSurviveRestartThroughTheStore) {
                                              .codec = codec_,
                                              .random = random_,
                                              .token_hasher = token_hasher_,
+                                             .sealer = sealer_,
                                              .revocations = fresh,
                                              .clock = clock_},
                           {})
@@ -278,6 +392,7 @@ TEST_F(AuthServiceTest, ReportsEventsForMetrics) {
                                              .codec = codec_,
                                              .random = random_,
                                              .token_hasher = token_hasher_,
+                                             .sealer = sealer_,
                                              .revocations = revocations_,
                                              .clock = clock_,
                                              .events = &events},
@@ -288,7 +403,7 @@ TEST_F(AuthServiceTest, ReportsEventsForMetrics) {
   EXPECT_FALSE(
       auth->Register({.username = "ZED", .email = "y@example.com", .password = "12345678"}).ok());
   EXPECT_FALSE(auth->Login("zed", "wrong-password").ok());
-  TokenPair pair = auth->Login("zed", "12345678").value();
+  TokenPair pair = auth->Login("zed", "12345678", "", RefreshMode::kRotating).value();
   TokenPair next = auth->RefreshToken(pair.refresh_token).value();
   clock_.Advance(seconds(11));
   EXPECT_FALSE(auth->RefreshToken(pair.refresh_token).ok());
@@ -299,7 +414,7 @@ TEST_F(AuthServiceTest, ReportsEventsForMetrics) {
   EXPECT_EQ(events.Count("login.0"), 1);    // success
   EXPECT_EQ(events.Count("login.1"), 1);    // invalid credentials
   EXPECT_EQ(events.Count("refresh.0"), 1);  // rotated
-  EXPECT_EQ(events.Count("refresh.1"), 1);  // reuse detected
+  EXPECT_EQ(events.Count("refresh.3"), 1);  // reuse detected
   EXPECT_EQ(events.Count("issued.0"), 2);
   EXPECT_EQ(events.Count("invalid"), 2);
   EXPECT_EQ(events.Count("hash"), 4);  // 2 registrations + 2 logins

@@ -25,6 +25,12 @@ struct User {
   bool disabled = false;  // a disabled user cannot log in or refresh
 };
 
+// How a session's refresh token behaves; fixed at login (docs/adr/0017-refresh-modes.md).
+enum class RefreshMode {
+  kRotating,  // each refresh spends the token and hands out a successor; reuse revokes
+  kStable,    // one token for the session's life (clients built from the seed's proto)
+};
+
 // A login session: the family of refresh tokens that descend from one Login.
 struct Session {
   std::string id;
@@ -32,6 +38,7 @@ struct Session {
   WallTime created_at;
   WallTime expires_at;  // absolute: rotation does not extend it
   std::optional<WallTime> revoked_at;
+  RefreshMode refresh_mode = RefreshMode::kRotating;
 };
 
 // The claims of an access token, as Warden issues and checks them.
@@ -54,6 +61,7 @@ struct TokenPair {
   std::string refresh_token;
   int64_t expires_in = 0;  // seconds, exp - iat of the access token
   std::string user_id;     // whom they were issued to (not sent on the wire)
+  RefreshMode refresh_mode = RefreshMode::kRotating;
 };
 
 struct RegistrationRequest {

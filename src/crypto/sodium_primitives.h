@@ -32,4 +32,14 @@ class HmacSha256TokenHasher final : public core::TokenHasher {
   const std::string key_;
 };
 
+// XChaCha20-Poly1305 under a key derived from the token (BLAKE2b, keyed with a fixed context
+// label, so the key is unrelated to the token's stored SHA-256). Output "v1." + base64url(nonce
+// || ciphertext). Thread-safe.
+class SodiumTokenSealer final : public core::TokenSealer {
+ public:
+  std::string Seal(absl::string_view key_token, absl::string_view secret) const override;
+  std::optional<std::string> Open(absl::string_view key_token,
+                                  absl::string_view sealed) const override;
+};
+
 }  // namespace warden::crypto

@@ -30,3 +30,25 @@ TEST(MasterKeyTest, SubkeysAreStablePerPurposeAndIndependent) {
 
 }  // namespace
 }  // namespace warden::crypto
+
+namespace warden::crypto {
+namespace {
+
+TEST(SodiumTokenSealerTest, OnlyTheKeyTokenOpensWhatItSealed) {
+  ASSERT_TRUE(InitSodium());
+  SodiumTokenSealer sealer;
+  const std::string sealed = sealer.Seal("wrt_old", "wrt_successor");
+  EXPECT_TRUE(sealed.starts_with("v1."));
+  EXPECT_EQ(sealed.find("wrt_successor"), std::string::npos);
+  EXPECT_EQ(sealer.Open("wrt_old", sealed), "wrt_successor");
+  EXPECT_EQ(sealer.Open("wrt_other", sealed), std::nullopt);
+  EXPECT_NE(sealer.Seal("wrt_old", "wrt_successor"), sealed) << "a fresh nonce each time";
+  std::string tampered = sealed;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(sealer.Open("wrt_old", tampered), std::nullopt);
+  EXPECT_EQ(sealer.Open("wrt_old", "v1.!!"), std::nullopt);
+  EXPECT_EQ(sealer.Open("wrt_old", ""), std::nullopt);
+}
+
+}  // namespace
+}  // namespace warden::crypto

@@ -38,14 +38,14 @@ AuthMetrics::AuthMetrics(prometheus::Registry& registry) {
                  .Name("warden_admission_denied_total")
                  .Help("Calls refused by admission, by method and reason.")
                  .Register(registry);
-  AddAll<7>(prometheus::BuildCounter()
-                .Name("warden_refresh_total")
-                .Help("RefreshToken calls by result; reuse_detected revoked a whole session.")
-                .Register(registry),
-            "result",
-            {"rotated", "reuse_detected", "reused_within_grace", "invalid", "expired", "revoked",
-             "error"},
-            refreshes_);
+  AddAll<8>(
+      prometheus::BuildCounter()
+          .Name("warden_refresh_total")
+          .Help("RefreshToken calls by result; reuse_detected revoked a whole session.")
+          .Register(registry),
+      "result",
+      {"rotated", "kept", "retried", "reuse_detected", "invalid", "expired", "revoked", "error"},
+      refreshes_);
   AddAll<2>(prometheus::BuildCounter()
                 .Name("warden_tokens_issued_total")
                 .Help("Tokens issued by kind.")

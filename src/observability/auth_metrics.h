@@ -46,7 +46,7 @@ class AuthMetrics final : public core::AuthEvents {
   std::array<prometheus::Counter*, 2> lockouts_{};
   prometheus::Family<prometheus::Counter>* rate_limited_;
   prometheus::Family<prometheus::Counter>* denied_;
-  std::array<prometheus::Counter*, 7> refreshes_{};
+  std::array<prometheus::Counter*, 8> refreshes_{};
   std::array<prometheus::Counter*, 2> issued_{};
   std::array<prometheus::Counter*, 2> validations_{};
   prometheus::Counter* logouts_;

@@ -91,12 +91,8 @@ absl::Status MeteredSessionStore::CreateSession(const core::Session& session,
   return metrics_.Measure("sessions.create",
                           [&] { return inner_.CreateSession(session, refresh_hash); });
 }
-absl::StatusOr<core::RotateResult> MeteredSessionStore::Rotate(absl::string_view presented_hash,
-                                                               absl::string_view next_hash,
-                                                               core::WallTime now,
-                                                               std::chrono::seconds grace) {
-  return metrics_.Measure("sessions.rotate",
-                          [&] { return inner_.Rotate(presented_hash, next_hash, now, grace); });
+absl::StatusOr<core::RotateResult> MeteredSessionStore::Rotate(const core::RotateRequest& request) {
+  return metrics_.Measure("sessions.rotate", [&] { return inner_.Rotate(request); });
 }
 absl::Status MeteredSessionStore::RevokeSession(absl::string_view id, core::WallTime now) {
   return metrics_.Measure("sessions.revoke", [&] { return inner_.RevokeSession(id, now); });

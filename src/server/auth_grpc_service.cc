@@ -81,8 +81,13 @@ grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* co
       context, login_gate_, hash_pool_, request, response,
       [this, context](const ::auth::LoginRequest& in, ::auth::LoginResponse& out,
                       const Admitted& caller) -> absl::Status {
+        absl::StatusOr<std::optional<core::RefreshMode>> mode =
+            FromRefreshTokenMode(in.refresh_token_mode());
+        if (!mode.ok()) {
+          return mode.status();
+        }
         absl::StatusOr<core::TokenPair> tokens =
-            auth_.Login(in.username(), in.password(), caller.client_address);
+            auth_.Login(in.username(), in.password(), caller.client_address, *mode);
         if (!tokens.ok()) {
           return tokens.status();
         }

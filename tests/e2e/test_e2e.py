@@ -25,22 +25,57 @@ from google.protobuf import empty_pb2  # noqa: E402
 
 
 class RotationTest(ServerTest):
-    def test_current_proto_carries_the_rotated_refresh_token(self):
+    def test_a_rotating_session_hands_out_successors_and_a_retry_gets_the_same_one(self):
         self.start()
         with grpc.insecure_channel(self.server.address) as channel:
             stub = pb2_grpc.AuthServiceStub(channel)
             stub.Register(pb2.RegisterRequest(
                 username="bob", email="bob@example.com", password="s3cret-pass"))
-            login = stub.Login(pb2.LoginRequest(username="bob", password="s3cret-pass"))
+            login = stub.Login(pb2.LoginRequest(
+                username="bob", password="s3cret-pass",
+                refresh_token_mode=pb2.REFRESH_TOKEN_MODE_ROTATING))
+            self.assertEqual(login.refresh_token_mode, pb2.REFRESH_TOKEN_MODE_ROTATING)
             first = stub.RefreshToken(
                 pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
             self.assertTrue(first.refresh_token.startswith("wrt_"))
+            self.assertNotEqual(first.refresh_token, login.refresh_token)
+            # The answer was lost and the client retries: the same successor, not a refusal.
+            retry = stub.RefreshToken(
+                pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
+            self.assertEqual(retry.refresh_token, first.refresh_token)
+            self.assertLessEqual(retry.expires_in, first.expires_in)
             second = stub.RefreshToken(
                 pb2.RefreshTokenRequest(refresh_token=first.refresh_token))
             self.assertNotEqual(second.refresh_token, first.refresh_token)
+            # The login's token is two generations old now: a reuse, and the session ends.
             with self.assertRaises(grpc.RpcError) as err:
                 stub.RefreshToken(pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
             self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            with self.assertRaises(grpc.RpcError) as err:
+                stub.RefreshToken(pb2.RefreshTokenRequest(refresh_token=second.refresh_token))
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            with self.assertRaises(grpc.RpcError) as err:
+                stub.ValidateToken(empty_pb2.Empty(), metadata=(
+                    ("authorization", "Bearer " + second.access_token),))
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_a_server_that_always_rotates_refuses_a_stable_session(self):
+        self.start("--refresh-rotation", "always")
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = pb2_grpc.AuthServiceStub(channel)
+            stub.Register(pb2.RegisterRequest(
+                username="ann", email="ann@example.com", password="s3cret-pass"))
+            login = stub.Login(pb2.LoginRequest(username="ann", password="s3cret-pass"))
+            self.assertEqual(login.refresh_token_mode, pb2.REFRESH_TOKEN_MODE_ROTATING)
+            with self.assertRaises(grpc.RpcError) as err:
+                stub.Login(pb2.LoginRequest(username="ann", password="s3cret-pass",
+                                            refresh_token_mode=pb2.REFRESH_TOKEN_MODE_STABLE))
+            self.assertEqual(err.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("refresh_token_mode", err.exception.details())
+            with self.assertRaises(grpc.RpcError) as err:
+                stub.Login(pb2.LoginRequest(username="ann", password="s3cret-pass",
+                                            refresh_token_mode=7))
+            self.assertEqual(err.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
 
 
 class CliTest(ServerTest):

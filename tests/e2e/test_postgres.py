@@ -125,8 +125,8 @@ class PostgresBase(ServerTest):
         return time.monotonic() - started
 
     def race_refresh(self, refresh_token, *stubs):
-        """Presents one refresh token to every stub at once; asserts exactly one successor (the
-        others refused) and returns the list holding it."""
+        """Presents one refresh token to every stub at once; asserts they all get the same
+        successor (one rotation, the others answered as retries) and returns it."""
         results = []
         barrier = threading.Barrier(len(stubs))
 
@@ -142,10 +142,10 @@ class PostgresBase(ServerTest):
             t.start()
         for t in threads:
             t.join()
-        winners = [r for r in results if isinstance(r, str)]
-        self.assertEqual(len(winners), 1, results)
-        self.assertIn(grpc.StatusCode.UNAUTHENTICATED, results)
-        return winners
+        self.assertEqual(len(set(results)), 1, results)
+        self.assertIsInstance(results[0], str, results)
+        self.assertNotEqual(results[0], refresh_token)
+        return results[0]
 
     def wait_until_logs_in(self, stub, username):
         """After a database outage: Login answers UNAVAILABLE (never anything else) until it
@@ -175,7 +175,7 @@ class PostgresTest(PostgresBase):
         self.assertIn("wardend migrate", r.stdout + r.stderr)
         r = self.wardend("migrate")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("schema up to date (postgres, version 1)", r.stdout)
+        self.assertIn("schema up to date (postgres, version 2)", r.stdout)
         subprocess.run(["psql", "-h", self.socket_dir, "-U", "warden", "-d", self.db, "-q", "-c",
                         "UPDATE warden_schema SET version = 99"], check=True, timeout=60)
         r = self.wardend("migrate")
@@ -189,12 +189,28 @@ class PostgresTest(PostgresBase):
         sa, sb = self.stub(a), self.stub(b)
         sa.Register(pb2.RegisterRequest(username="pat", email="pat@example.com",
                                         password=PASSWORD))
-        login = sb.Login(pb2.LoginRequest(username="pat", password=PASSWORD))  # login on B
+        login = sb.Login(pb2.LoginRequest(  # login on B
+            username="pat", password=PASSWORD, refresh_token_mode=pb2.REFRESH_TOKEN_MODE_ROTATING))
         self.assertEqual(sa.ValidateToken(empty_pb2.Empty(), metadata=(
             ("authorization", "Bearer " + login.access_token),)).username, "pat")  # valid on A
         refreshed = sa.RefreshToken(pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
-        # The same refresh token presented to both replicas at once: exactly one successor.
-        winners = self.race_refresh(refreshed.refresh_token, sa, sb)
+        # The same refresh token presented to both replicas at once: one successor for both.
+        successor = self.race_refresh(refreshed.refresh_token, sa, sb)
+        # Presented again on either replica within the grace window: still that successor.
+        self.assertEqual(sb.RefreshToken(pb2.RefreshTokenRequest(
+            refresh_token=refreshed.refresh_token)).refresh_token, successor)
+        # Once the successor is used, the spent token is a reuse on every replica.
+        following = sb.RefreshToken(pb2.RefreshTokenRequest(refresh_token=successor))
+        with self.assertRaises(grpc.RpcError) as err:
+            sa.RefreshToken(pb2.RefreshTokenRequest(refresh_token=refreshed.refresh_token))
+        self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        with self.assertRaises(grpc.RpcError) as err:
+            sb.RefreshToken(pb2.RefreshTokenRequest(refresh_token=following.refresh_token))
+        self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        login = sb.Login(pb2.LoginRequest(
+            username="pat", password=PASSWORD, refresh_token_mode=pb2.REFRESH_TOKEN_MODE_ROTATING))
+        winners = [sa.RefreshToken(pb2.RefreshTokenRequest(
+            refresh_token=login.refresh_token)).refresh_token]
         # Logout on B ends the session for refresh on A too (the store is shared), and A's
         # ValidateToken refuses the token within about a second (A pulls revocations from the
         # store; ValidateToken itself does no I/O).

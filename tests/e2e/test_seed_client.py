@@ -43,6 +43,33 @@ class SeedClientTest(ServerTest):
                 stub.ValidateToken(empty_pb2.Empty(), metadata=new_auth)
             self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
 
+    def test_the_seeds_refresh_loop_works_for_the_life_of_the_session(self):
+        # The seed's client keeps the login's refresh token (its proto has no field 4) and
+        # refreshes whenever the access token is about to expire. With a grace window of 0 s every
+        # refresh is past it, which is what broke the second refresh before.
+        self.start("--refresh-reuse-grace-seconds", "0")
+        with grpc.insecure_channel(self.server.address) as channel:
+            stub = seed_grpc.AuthServiceStub(channel)
+            stub.Register(seed_pb2.RegisterRequest(
+                username="sam", email="sam@example.com", password="s3cret-pass"))
+            login = stub.Login(seed_pb2.LoginRequest(username="sam", password="s3cret-pass"))
+            access = login.access_token
+            for i in range(5):
+                refreshed = stub.RefreshToken(
+                    seed_pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
+                self.assertEqual(refreshed.token_type, "Bearer", i)
+                # The access token in use stays valid until it expires; the new one works.
+                for token in (access, refreshed.access_token):
+                    info = stub.ValidateToken(empty_pb2.Empty(), metadata=(
+                        ("authorization", "Bearer " + token),))
+                    self.assertEqual(info.username, "sam")
+                access = refreshed.access_token
+            # Logout ends the session: its refresh token with it.
+            stub.Logout(empty_pb2.Empty(), metadata=(("authorization", "Bearer " + access),))
+            with self.assertRaises(grpc.RpcError) as err:
+                stub.RefreshToken(seed_pb2.RefreshTokenRequest(refresh_token=login.refresh_token))
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+
     def test_errors_are_clear_statuses(self):
         self.start()
         with grpc.insecure_channel(self.server.address) as channel:

@@ -11,8 +11,9 @@ enum class LockoutScope { kAccount, kPeer };
 enum class RateLimitScope { kPeer, kPrincipal, kMethod };
 enum class RefreshResult {
   kRotated,
+  kKept,     // a stable session's token, used again
+  kRetried,  // a retry within the grace window: the same successor again
   kReuseDetected,
-  kReusedWithinGrace,
   kInvalid,
   kExpired,
   kRevoked,

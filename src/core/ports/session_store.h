@@ -14,17 +14,30 @@ namespace warden::core {
 
 // What happened to a refresh token presented for rotation.
 enum class RotateOutcome {
-  kRotated,            // exchanged: the old token is spent, `next` is now live
-  kNotFound,           // no such token
-  kExpired,            // the session's lifetime is over
-  kRevoked,            // the session was revoked (logout or earlier reuse)
-  kReusedWithinGrace,  // spent moments ago (a retry or a race): refused, session kept
-  kReuseDetected,      // spent earlier than the grace window: the whole session is now revoked
+  kRotated,        // exchanged: the old token is spent, `next` is now live
+  kKept,           // a kStable session: the token stays live, nothing was written
+  kRetried,        // spent within the grace window and its successor is still unused: a retry
+                   // (or a race) that gets the same successor, from `sealed_successor`
+  kNotFound,       // no such token
+  kExpired,        // the session's lifetime is over
+  kRevoked,        // the session was revoked (logout or earlier reuse)
+  kReuseDetected,  // spent before the grace window, or its successor was used already: the
+                   // whole session is now revoked
+};
+
+struct RotateRequest {
+  std::string presented_hash;
+  std::string next_hash;
+  std::string sealed_next;  // the next token sealed under the presented one, for a retry
+  WallTime now;
+  std::chrono::seconds grace{0};
 };
 
 struct RotateResult {
   RotateOutcome outcome = RotateOutcome::kNotFound;
-  Session session;  // set unless kNotFound
+  Session session;               // set unless kNotFound
+  std::string sealed_successor;  // kRetried: what the first rotation stored as `sealed_next`
+  WallTime rotated_at;           // kRetried: when the first rotation happened
 };
 
 // Durable sessions (refresh-token families) and revocations. Refresh tokens are stored only as
@@ -35,12 +48,12 @@ class SessionStore {
   // Stores a new session with its first refresh token hash.
   virtual absl::Status CreateSession(const Session& session, absl::string_view refresh_hash) = 0;
   // Atomically spends the token with hash `presented_hash` and makes `next_hash` the session's
-  // live token, following RFC 9700 section 4.14.2: presenting a spent token within `grace` of
-  // its spending is refused; later, it revokes the session. Of concurrent rotations of one
-  // token, exactly one gets kRotated.
-  virtual absl::StatusOr<RotateResult> Rotate(absl::string_view presented_hash,
-                                              absl::string_view next_hash, WallTime now,
-                                              std::chrono::seconds grace) = 0;
+  // live token (keeping `sealed_next` with the spent one), following RFC 9700 section 4.14.2:
+  // presenting the spent token again within `grace` of its spending, while its successor is
+  // unused, is kRetried; any other presentation of a spent token revokes the session. A kStable
+  // session's token is never spent (kKept). Of concurrent rotations of one token, on any
+  // replica, exactly one gets kRotated and the others kRetried.
+  virtual absl::StatusOr<RotateResult> Rotate(const RotateRequest& request) = 0;
   // Marks session `id` revoked at `now`. OK if it is already revoked; kNotFound if unknown.
   virtual absl::Status RevokeSession(absl::string_view id, WallTime now) = 0;
   // Returns the sessions of `user_id` that are neither revoked nor expired at `now`, newest

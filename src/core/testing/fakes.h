@@ -81,6 +81,22 @@ class FakeTokenHasher final : public TokenHasher {
   std::string Hash(absl::string_view token) const override { return absl::StrCat("h:", token); }
 };
 
+// "sealed:<key>:<secret>": opens only with the same key, so tests see what a retry gets.
+class FakeTokenSealer final : public TokenSealer {
+ public:
+  std::string Seal(absl::string_view key_token, absl::string_view secret) const override {
+    return absl::StrCat("sealed:", key_token, ":", secret);
+  }
+  std::optional<std::string> Open(absl::string_view key_token,
+                                  absl::string_view sealed) const override {
+    const std::string prefix = absl::StrCat("sealed:", key_token, ":");
+    if (!absl::StartsWith(sealed, prefix)) {
+      return std::nullopt;
+    }
+    return std::string(sealed.substr(prefix.size()));
+  }
+};
+
 }  // namespace warden::core
 
 namespace warden::core {

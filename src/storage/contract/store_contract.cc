@@ -1,6 +1,7 @@
 #include "storage/contract/store_contract.h"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -42,6 +43,17 @@ void SessionContract::SetUp() {
   ASSERT_THAT(users().Create(ContractUser("alice")), IsOk());
   user_id_ = users().FindByUsernameKey("alice")->id;
   ASSERT_THAT(sessions().CreateSession(ContractSession("s1", user_id_), "h1"), IsOk());
+}
+
+absl::StatusOr<core::RotateResult> SessionContract::Rotate(std::string presented, std::string next,
+                                                           core::WallTime now,
+                                                           std::chrono::seconds grace) {
+  const std::string sealed = absl::StrCat("sealed:", next);
+  return sessions().Rotate(core::RotateRequest{.presented_hash = std::move(presented),
+                                               .next_hash = std::move(next),
+                                               .sealed_next = sealed,
+                                               .now = now,
+                                               .grace = grace});
 }
 
 namespace {
@@ -228,48 +240,94 @@ TEST_P(SessionContract, UserSessionsAreListedAndRevokedTogether) {
   EXPECT_TRUE(sessions().ListUserSessions(user_id_, now)->empty());
   EXPECT_EQ(sessions().ListUserSessions(bob, now)->size(), 1u);
   EXPECT_EQ(sessions().RevokeUserSessions(user_id_, now)->size(), 0u);
-  absl::StatusOr<core::RotateResult> rotated = sessions().Rotate("h2", "h2b", now, seconds(10));
+  absl::StatusOr<core::RotateResult> rotated = Rotate("h2", "h2b", now, seconds(10));
   ASSERT_THAT(rotated, IsOk());
   EXPECT_EQ(rotated->outcome, core::RotateOutcome::kRevoked);
 }
 
 TEST_P(SessionContract, RotateSpendsTokenAndMakesNextLive) {
-  absl::StatusOr<core::RotateResult> first =
-      sessions().Rotate("h1", "h2", kContractNow, seconds(10));
+  absl::StatusOr<core::RotateResult> first = Rotate("h1", "h2", kContractNow, seconds(10));
   ASSERT_THAT(first, IsOk());
   EXPECT_EQ(first->outcome, core::RotateOutcome::kRotated);
   EXPECT_EQ(first->session.id, "s1");
   EXPECT_EQ(first->session.user_id, user_id_);
   absl::StatusOr<core::RotateResult> second =
-      sessions().Rotate("h2", "h3", kContractNow + seconds(1), seconds(10));
+      Rotate("h2", "h3", kContractNow + seconds(1), seconds(10));
   ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->outcome, core::RotateOutcome::kRotated);
 }
 
 TEST_P(SessionContract, UnknownTokenIsNotFound) {
-  EXPECT_EQ(sessions().Rotate("nope", "h2", kContractNow, seconds(10))->outcome,
+  EXPECT_EQ(Rotate("nope", "h2", kContractNow, seconds(10))->outcome,
             core::RotateOutcome::kNotFound);
 }
 
-TEST_P(SessionContract, ReuseWithinGraceIsRefusedButKeepsSession) {
-  ASSERT_EQ(sessions().Rotate("h1", "h2", kContractNow, seconds(10))->outcome,
-            core::RotateOutcome::kRotated);
-  EXPECT_EQ(sessions().Rotate("h1", "hx", kContractNow + seconds(5), seconds(10))->outcome,
-            core::RotateOutcome::kReusedWithinGrace);
-  EXPECT_EQ(sessions().Rotate("h2", "h3", kContractNow + seconds(6), seconds(10))->outcome,
+TEST_P(SessionContract, RetryWithinGraceGetsTheSameSuccessorAndKeepsSession) {
+  ASSERT_EQ(Rotate("h1", "h2", kContractNow, seconds(10))->outcome, core::RotateOutcome::kRotated);
+  absl::StatusOr<core::RotateResult> retry =
+      Rotate("h1", "hx", kContractNow + seconds(5), seconds(10));
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_EQ(retry->outcome, core::RotateOutcome::kRetried);
+  EXPECT_EQ(retry->sealed_successor, "sealed:h2") << "the first rotation's successor, not hx";
+  EXPECT_EQ(retry->rotated_at, kContractNow);
+  EXPECT_EQ(retry->session.id, "s1");
+  EXPECT_FALSE(retry->session.revoked_at.has_value());
+  // hx was not stored: only the first rotation's successor is live.
+  EXPECT_EQ(Rotate("hx", "hy", kContractNow + seconds(6), seconds(10))->outcome,
+            core::RotateOutcome::kNotFound);
+  EXPECT_EQ(Rotate("h2", "h3", kContractNow + seconds(6), seconds(10))->outcome,
             core::RotateOutcome::kRotated);
 }
 
-TEST_P(SessionContract, ReuseAfterGraceRevokesTheWholeFamily) {
-  ASSERT_EQ(sessions().Rotate("h1", "h2", kContractNow, seconds(10))->outcome,
+TEST_P(SessionContract, RetryAfterTheSuccessorWasUsedRevokesEvenWithinGrace) {
+  ASSERT_EQ(Rotate("h1", "h2", kContractNow, seconds(10))->outcome, core::RotateOutcome::kRotated);
+  ASSERT_EQ(Rotate("h2", "h3", kContractNow + seconds(1), seconds(10))->outcome,
             core::RotateOutcome::kRotated);
+  // h1 is an older generation now: its successor h2 is spent.
   absl::StatusOr<core::RotateResult> reuse =
-      sessions().Rotate("h1", "hx", kContractNow + seconds(11), seconds(10));
+      Rotate("h1", "hx", kContractNow + seconds(2), seconds(10));
+  ASSERT_THAT(reuse, IsOk());
+  EXPECT_EQ(reuse->outcome, core::RotateOutcome::kReuseDetected);
+  EXPECT_EQ(Rotate("h3", "h4", kContractNow + seconds(3), seconds(10))->outcome,
+            core::RotateOutcome::kRevoked);
+}
+
+TEST_P(SessionContract, StableSessionKeepsItsTokenAndItsMode) {
+  core::Session stable = ContractSession("s-stable", user_id_);
+  stable.refresh_mode = core::RefreshMode::kStable;
+  ASSERT_THAT(sessions().CreateSession(stable, "h-stable"), IsOk());
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<core::RotateResult> kept =
+        Rotate("h-stable", absl::StrCat("n", i), kContractNow + seconds(30 * i), seconds(10));
+    ASSERT_THAT(kept, IsOk());
+    EXPECT_EQ(kept->outcome, core::RotateOutcome::kKept);
+    EXPECT_EQ(kept->session.refresh_mode, core::RefreshMode::kStable);
+  }
+  EXPECT_EQ(Rotate("n0", "x", kContractNow, seconds(10))->outcome, core::RotateOutcome::kNotFound);
+  absl::StatusOr<std::vector<core::Session>> live =
+      sessions().ListUserSessions(user_id_, kContractNow);
+  ASSERT_THAT(live, IsOk());
+  ASSERT_EQ(live->size(), 2u);
+  for (const core::Session& s : *live) {
+    EXPECT_EQ(s.refresh_mode,
+              s.id == "s-stable" ? core::RefreshMode::kStable : core::RefreshMode::kRotating);
+  }
+  ASSERT_THAT(sessions().RevokeSession("s-stable", kContractNow + seconds(100)), IsOk());
+  EXPECT_EQ(Rotate("h-stable", "n9", kContractNow + seconds(101), seconds(10))->outcome,
+            core::RotateOutcome::kRevoked);
+  EXPECT_EQ(Rotate("h-stable", "n9", kContractNow + std::chrono::hours(2), seconds(10))->outcome,
+            core::RotateOutcome::kRevoked);
+}
+
+TEST_P(SessionContract, ReuseAfterGraceRevokesTheWholeFamily) {
+  ASSERT_EQ(Rotate("h1", "h2", kContractNow, seconds(10))->outcome, core::RotateOutcome::kRotated);
+  absl::StatusOr<core::RotateResult> reuse =
+      Rotate("h1", "hx", kContractNow + seconds(11), seconds(10));
   ASSERT_THAT(reuse, IsOk());
   EXPECT_EQ(reuse->outcome, core::RotateOutcome::kReuseDetected);
   EXPECT_TRUE(reuse->session.revoked_at.has_value());
   // The live descendant dies with the family.
-  EXPECT_EQ(sessions().Rotate("h2", "h3", kContractNow + seconds(12), seconds(10))->outcome,
+  EXPECT_EQ(Rotate("h2", "h3", kContractNow + seconds(12), seconds(10))->outcome,
             core::RotateOutcome::kRevoked);
   absl::StatusOr<std::vector<core::Session>> revoked =
       sessions().ListSessionsRevokedSince(kContractNow);
@@ -279,16 +337,14 @@ TEST_P(SessionContract, ReuseAfterGraceRevokesTheWholeFamily) {
 }
 
 TEST_P(SessionContract, ExpiredSessionCannotRotate) {
-  EXPECT_EQ(
-      sessions().Rotate("h1", "h2", kContractNow + std::chrono::hours(1), seconds(10))->outcome,
-      core::RotateOutcome::kExpired);
+  EXPECT_EQ(Rotate("h1", "h2", kContractNow + std::chrono::hours(1), seconds(10))->outcome,
+            core::RotateOutcome::kExpired);
 }
 
 TEST_P(SessionContract, RevokedSessionCannotRotate) {
   ASSERT_THAT(sessions().RevokeSession("s1", kContractNow), IsOk());
   ASSERT_THAT(sessions().RevokeSession("s1", kContractNow + seconds(1)), IsOk());
-  EXPECT_EQ(sessions().Rotate("h1", "h2", kContractNow, seconds(10))->outcome,
-            core::RotateOutcome::kRevoked);
+  EXPECT_EQ(Rotate("h1", "h2", kContractNow, seconds(10))->outcome, core::RotateOutcome::kRevoked);
   EXPECT_THAT(sessions().RevokeSession("unknown", kContractNow),
               StatusIs(absl::StatusCode::kNotFound));
   absl::StatusOr<std::vector<core::Session>> revoked =
@@ -297,16 +353,28 @@ TEST_P(SessionContract, RevokedSessionCannotRotate) {
   EXPECT_TRUE(revoked->empty()) << "first revocation time is kept";
 }
 
-TEST_P(SessionContract, ExactlyOneOfConcurrentRotationsWins) {
+TEST_P(SessionContract, ExactlyOneOfConcurrentRotationsWinsAndTheOthersRetry) {
   constexpr int kThreads = 8;
   std::atomic<int> rotated{0};
+  std::atomic<int> retried{0};
+  std::mutex mutex;
+  std::string winner;
+  std::vector<std::string> retried_successors;
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       absl::StatusOr<core::RotateResult> r =
-          sessions().Rotate("h1", absl::StrCat("next", i), kContractNow, seconds(10));
-      if (r.ok() && r->outcome == core::RotateOutcome::kRotated) {
+          Rotate("h1", absl::StrCat("next", i), kContractNow, seconds(10));
+      if (!r.ok()) {
+        return;
+      }
+      std::lock_guard lock(mutex);
+      if (r->outcome == core::RotateOutcome::kRotated) {
         rotated.fetch_add(1);
+        winner = absl::StrCat("sealed:next", i);
+      } else if (r->outcome == core::RotateOutcome::kRetried) {
+        retried.fetch_add(1);
+        retried_successors.push_back(r->sealed_successor);
       }
     });
   }
@@ -314,6 +382,10 @@ TEST_P(SessionContract, ExactlyOneOfConcurrentRotationsWins) {
     t.join();
   }
   EXPECT_EQ(rotated.load(), 1);
+  EXPECT_EQ(retried.load(), kThreads - 1);
+  for (const std::string& successor : retried_successors) {
+    EXPECT_EQ(successor, winner);
+  }
 }
 
 TEST_P(SessionContract, RevokedAccessTokensAreListedUntilExpiry) {
@@ -339,8 +411,7 @@ TEST_P(SessionContract, PurgeExpiredDeletesOnlyWhatExpired) {
                                              .expires_at = kContractNow + std::chrono::hours(10)},
                                "h-long"),
       IsOk());
-  ASSERT_EQ(sessions().Rotate("h1", "h2", kContractNow, seconds(10))->outcome,
-            core::RotateOutcome::kRotated);
+  ASSERT_EQ(Rotate("h1", "h2", kContractNow, seconds(10))->outcome, core::RotateOutcome::kRotated);
   ASSERT_THAT(sessions().RevokeAccessToken(
                   {.id = "old-jti", .expires_at = kContractNow + std::chrono::minutes(30)}),
               IsOk());
@@ -351,9 +422,8 @@ TEST_P(SessionContract, PurgeExpiredDeletesOnlyWhatExpired) {
   absl::StatusOr<int64_t> deleted = sessions().PurgeExpired(kContractNow + std::chrono::hours(2));
   ASSERT_THAT(deleted, IsOk());
   EXPECT_EQ(*deleted, 4);  // s1, h1, h2, old-jti
-  EXPECT_EQ(sessions().Rotate("h2", "h3", kContractNow, seconds(10))->outcome,
-            core::RotateOutcome::kNotFound);
-  EXPECT_EQ(sessions().Rotate("h-long", "h-next", kContractNow, seconds(10))->outcome,
+  EXPECT_EQ(Rotate("h2", "h3", kContractNow, seconds(10))->outcome, core::RotateOutcome::kNotFound);
+  EXPECT_EQ(Rotate("h-long", "h-next", kContractNow, seconds(10))->outcome,
             core::RotateOutcome::kRotated);
   absl::StatusOr<std::vector<core::Revocation>> live =
       sessions().ListRevokedAccessTokens(kContractNow);

@@ -58,6 +58,9 @@ core::Session ContractSession(std::string id, std::string user_id);
 class SessionContract : public StoreContract {
  protected:
   void SetUp() override;
+  // Rotates with "sealed:<next>" as the sealed successor.
+  absl::StatusOr<core::RotateResult> Rotate(std::string presented, std::string next,
+                                            core::WallTime now, std::chrono::seconds grace);
   std::string user_id_;
 };
 

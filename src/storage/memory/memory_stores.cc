@@ -120,32 +120,39 @@ absl::Status InMemorySessionStore::CreateSession(const core::Session& session,
   return absl::OkStatus();
 }
 
-absl::StatusOr<core::RotateResult> InMemorySessionStore::Rotate(absl::string_view presented_hash,
-                                                                absl::string_view next_hash,
-                                                                core::WallTime now,
-                                                                std::chrono::seconds grace) {
+absl::StatusOr<core::RotateResult> InMemorySessionStore::Rotate(
+    const core::RotateRequest& request) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto token = refresh_.find(presented_hash);
+  auto token = refresh_.find(request.presented_hash);
   if (token == refresh_.end()) {
     return core::RotateResult{.outcome = core::RotateOutcome::kNotFound};
   }
   core::Session& session = sessions_.at(token->second.session_id);
   core::RotateResult result{.outcome = core::RotateOutcome::kRotated, .session = session};
+  RefreshRecord& presented = token->second;
   if (session.revoked_at.has_value()) {
     result.outcome = core::RotateOutcome::kRevoked;
-  } else if (now >= session.expires_at) {
+  } else if (request.now >= session.expires_at) {
     result.outcome = core::RotateOutcome::kExpired;
-  } else if (token->second.spent_at.has_value()) {
-    if (now - *token->second.spent_at <= grace) {
-      result.outcome = core::RotateOutcome::kReusedWithinGrace;
+  } else if (session.refresh_mode == core::RefreshMode::kStable) {
+    result.outcome = core::RotateOutcome::kKept;
+  } else if (presented.spent_at.has_value()) {
+    auto successor = refresh_.find(presented.successor_hash);
+    if (request.now - *presented.spent_at <= request.grace && successor != refresh_.end() &&
+        !successor->second.spent_at.has_value()) {
+      result.outcome = core::RotateOutcome::kRetried;
+      result.sealed_successor = presented.sealed_successor;
+      result.rotated_at = *presented.spent_at;
     } else {
-      session.revoked_at = now;
+      session.revoked_at = request.now;
       result.session = session;
       result.outcome = core::RotateOutcome::kReuseDetected;
     }
   } else {
-    token->second.spent_at = now;
-    refresh_.emplace(std::string(next_hash), RefreshRecord{session.id, std::nullopt});
+    presented.spent_at = request.now;
+    presented.successor_hash = request.next_hash;
+    presented.sealed_successor = request.sealed_next;
+    refresh_.emplace(request.next_hash, RefreshRecord{.session_id = session.id});
   }
   return result;
 }

@@ -42,9 +42,7 @@ class InMemoryUserStore final : public core::UserStore {
 class InMemorySessionStore final : public core::SessionStore {
  public:
   absl::Status CreateSession(const core::Session& session, absl::string_view refresh_hash) override;
-  absl::StatusOr<core::RotateResult> Rotate(absl::string_view presented_hash,
-                                            absl::string_view next_hash, core::WallTime now,
-                                            std::chrono::seconds grace) override;
+  absl::StatusOr<core::RotateResult> Rotate(const core::RotateRequest& request) override;
   absl::Status RevokeSession(absl::string_view id, core::WallTime now) override;
   absl::Status RevokeAccessToken(const core::Revocation& revocation) override;
   absl::StatusOr<std::vector<core::Session>> ListSessionsRevokedSince(
@@ -61,6 +59,8 @@ class InMemorySessionStore final : public core::SessionStore {
   struct RefreshRecord {
     std::string session_id;
     std::optional<core::WallTime> spent_at;
+    std::string successor_hash;  // set once spent
+    std::string sealed_successor;
   };
   std::mutex mutex_;
   absl::flat_hash_map<std::string, core::Session> sessions_;

@@ -101,14 +101,16 @@ core::User ReadUser(const PgRows& r, int i) {
 }
 
 constexpr absl::string_view kSessionColumns =
-    "id, user_id, created_at_us, expires_at_us, revoked_at_us";
+    "id, user_id, created_at_us, expires_at_us, revoked_at_us, refresh_mode";
 
 core::Session ReadSession(const PgRows& r, int i) {
-  return core::Session{.id = r.Text(i, 0),
-                       .user_id = r.Text(i, 1),
-                       .created_at = FromUs(r.Int(i, 2)),
-                       .expires_at = FromUs(r.Int(i, 3)),
-                       .revoked_at = OptFromUs(r, i, 4)};
+  return core::Session{
+      .id = r.Text(i, 0),
+      .user_id = r.Text(i, 1),
+      .created_at = FromUs(r.Int(i, 2)),
+      .expires_at = FromUs(r.Int(i, 3)),
+      .revoked_at = OptFromUs(r, i, 4),
+      .refresh_mode = r.Int(i, 5) == 1 ? core::RefreshMode::kStable : core::RefreshMode::kRotating};
 }
 
 absl::StatusOr<std::vector<core::Session>> Sessions(PgDatabase& db, absl::string_view sql,
@@ -238,8 +240,10 @@ absl::Status PgSessionStore::CreateSession(const core::Session& session,
                                            absl::string_view refresh_hash) {
   return db_.InTransaction([&](PgConnection& conn) -> absl::Status {
     absl::StatusOr<PgRows> inserted = conn.Query(
-        "INSERT INTO sessions (id, user_id, created_at_us, expires_at_us) VALUES ($1,$2,$3,$4)",
-        {S(session.id), S(session.user_id), Us(session.created_at), Us(session.expires_at)});
+        "INSERT INTO sessions (id, user_id, created_at_us, expires_at_us, refresh_mode) "
+        "VALUES ($1,$2,$3,$4,$5)",
+        {S(session.id), S(session.user_id), Us(session.created_at), Us(session.expires_at),
+         S(session.refresh_mode == core::RefreshMode::kStable ? "1" : "0")});
     if (!inserted.ok()) {
       return inserted.status();
     }
@@ -250,19 +254,19 @@ absl::Status PgSessionStore::CreateSession(const core::Session& session,
   });
 }
 
-absl::StatusOr<core::RotateResult> PgSessionStore::Rotate(absl::string_view presented_hash,
-                                                          absl::string_view next_hash,
-                                                          core::WallTime now,
-                                                          std::chrono::seconds grace) {
+absl::StatusOr<core::RotateResult> PgSessionStore::Rotate(const core::RotateRequest& request) {
+  const core::WallTime now = request.now;
   core::RotateResult result;
   absl::Status status = db_.InTransaction([&](PgConnection& conn) -> absl::Status {
     // The row locks make concurrent rotations of one token, on any replica, take turns: the
-    // second sees the token spent.
+    // second sees the token spent, and its successor unused, so it is a retry.
     absl::StatusOr<PgRows> rows = conn.Query(
         "SELECT s.id, s.user_id, s.created_at_us, s.expires_at_us, s.revoked_at_us, "
-        "t.spent_at_us FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
+        "s.refresh_mode, t.spent_at_us, t.sealed_successor, "
+        "(SELECT n.spent_at_us IS NULL FROM refresh_tokens n WHERE n.hash = t.successor_hash) "
+        "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
         "WHERE t.hash = $1 FOR UPDATE OF t, s",
-        {S(presented_hash)});
+        {S(request.presented_hash)});
     if (!rows.ok()) {
       return rows.status();
     }
@@ -271,7 +275,7 @@ absl::StatusOr<core::RotateResult> PgSessionStore::Rotate(absl::string_view pres
       return absl::OkStatus();
     }
     result.session = ReadSession(*rows, 0);
-    const std::optional<core::WallTime> spent_at = OptFromUs(*rows, 0, 5);
+    const std::optional<core::WallTime> spent_at = OptFromUs(*rows, 0, 6);
     if (result.session.revoked_at.has_value()) {
       result.outcome = core::RotateOutcome::kRevoked;
       return absl::OkStatus();
@@ -280,9 +284,16 @@ absl::StatusOr<core::RotateResult> PgSessionStore::Rotate(absl::string_view pres
       result.outcome = core::RotateOutcome::kExpired;
       return absl::OkStatus();
     }
+    if (result.session.refresh_mode == core::RefreshMode::kStable) {
+      result.outcome = core::RotateOutcome::kKept;
+      return absl::OkStatus();
+    }
     if (spent_at.has_value()) {
-      if (now - *spent_at <= grace) {
-        result.outcome = core::RotateOutcome::kReusedWithinGrace;
+      const bool successor_unused = !rows->IsNull(0, 8) && rows->Text(0, 8) == "t";
+      if (now - *spent_at <= request.grace && successor_unused) {
+        result.outcome = core::RotateOutcome::kRetried;
+        result.sealed_successor = rows->IsNull(0, 7) ? "" : rows->Text(0, 7);
+        result.rotated_at = *spent_at;
         return absl::OkStatus();
       }
       result.session.revoked_at = now;
@@ -292,16 +303,17 @@ absl::StatusOr<core::RotateResult> PgSessionStore::Rotate(absl::string_view pres
                  {Us(now), S(result.session.id)})
           .status();
     }
-    if (absl::StatusOr<PgRows> spent =
-            conn.Query("UPDATE refresh_tokens SET spent_at_us = $1 WHERE hash = $2",
-                       {Us(now), S(presented_hash)});
+    if (absl::StatusOr<PgRows> spent = conn.Query(
+            "UPDATE refresh_tokens SET spent_at_us = $1, successor_hash = $2, "
+            "sealed_successor = $3 WHERE hash = $4",
+            {Us(now), S(request.next_hash), S(request.sealed_next), S(request.presented_hash)});
         !spent.ok()) {
       return spent.status();
     }
     result.outcome = core::RotateOutcome::kRotated;
     return conn
         .Query("INSERT INTO refresh_tokens (hash, session_id) VALUES ($1,$2)",
-               {S(next_hash), S(result.session.id)})
+               {S(request.next_hash), S(result.session.id)})
         .status();
   });
   if (!status.ok()) {

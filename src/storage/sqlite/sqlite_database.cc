@@ -98,6 +98,13 @@ const std::vector<absl::string_view>& Migrations() {
           revoked_at_us   INTEGER
         );
       )sql",
+      // 8: refresh modes (0 rotating, 1 stable) and the successor a retry within the grace
+      // window gets again (sealed under the spent token).
+      R"sql(
+        ALTER TABLE sessions ADD COLUMN refresh_mode INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE refresh_tokens ADD COLUMN successor_hash TEXT;
+        ALTER TABLE refresh_tokens ADD COLUMN sealed_successor TEXT;
+      )sql",
   };
   return *migrations;
 }

@@ -53,11 +53,13 @@ core::Session ReadSession(const SqliteStatement& row) {
   if (!row.IsNull(4)) {
     session.revoked_at = FromMicros(row.Int(4));
   }
+  session.refresh_mode =
+      row.Int(5) == 1 ? core::RefreshMode::kStable : core::RefreshMode::kRotating;
   return session;
 }
 
 constexpr absl::string_view kSessionColumns =
-    "id, user_id, created_at_us, expires_at_us, revoked_at_us";
+    "id, user_id, created_at_us, expires_at_us, revoked_at_us, refresh_mode";
 
 // Runs an "UPDATE ... RETURNING" in a transaction with `first` bound to ?1 and `key` to ?2;
 // kNotFound with `missing` when no row matched.
@@ -217,7 +219,8 @@ absl::Status SqliteSessionStore::CreateSession(const core::Session& session,
                                                absl::string_view refresh_hash) {
   return db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
     absl::StatusOr<Statement> insert = db.Prepare(
-        "INSERT INTO sessions (id, user_id, created_at_us, expires_at_us) VALUES (?,?,?,?)");
+        "INSERT INTO sessions (id, user_id, created_at_us, expires_at_us, refresh_mode) "
+        "VALUES (?,?,?,?,?)");
     if (!insert.ok()) {
       return insert.status();
     }
@@ -225,7 +228,8 @@ absl::Status SqliteSessionStore::CreateSession(const core::Session& session,
         ->Bind(1, session.id)
         .Bind(2, session.user_id)
         .Bind(3, ToMicros(session.created_at))
-        .Bind(4, ToMicros(session.expires_at));
+        .Bind(4, ToMicros(session.expires_at))
+        .Bind(5, int64_t{session.refresh_mode == core::RefreshMode::kStable ? 1 : 0});
     if (absl::Status s = (*insert)->Run(); !s.ok()) {
       return s;
     }
@@ -240,20 +244,20 @@ absl::Status SqliteSessionStore::CreateSession(const core::Session& session,
   });
 }
 
-absl::StatusOr<core::RotateResult> SqliteSessionStore::Rotate(absl::string_view presented_hash,
-                                                              absl::string_view next_hash,
-                                                              core::WallTime now,
-                                                              std::chrono::seconds grace) {
+absl::StatusOr<core::RotateResult> SqliteSessionStore::Rotate(const core::RotateRequest& request) {
   static const std::string select_sql = absl::StrCat(
-      "SELECT s.id, s.user_id, s.created_at_us, s.expires_at_us, s.revoked_at_us, t.spent_at_us "
+      "SELECT s.id, s.user_id, s.created_at_us, s.expires_at_us, s.revoked_at_us, "
+      "s.refresh_mode, t.spent_at_us, t.successor_hash, t.sealed_successor, "
+      "(SELECT n.spent_at_us IS NULL FROM refresh_tokens n WHERE n.hash = t.successor_hash) "
       "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.hash = ?");
+  const core::WallTime now = request.now;
   core::RotateResult result;
   absl::Status status = db_.WithConnection(true, [&](SqliteDatabase& db) -> absl::Status {
     absl::StatusOr<Statement> select = db.Prepare(select_sql);
     if (!select.ok()) {
       return select.status();
     }
-    (*select)->Bind(1, presented_hash);
+    (*select)->Bind(1, request.presented_hash);
     absl::StatusOr<bool> row = (*select)->Step();
     if (!row.ok()) {
       return row.status();
@@ -264,9 +268,11 @@ absl::StatusOr<core::RotateResult> SqliteSessionStore::Rotate(absl::string_view 
     }
     result.session = ReadSession(**select);
     std::optional<core::WallTime> spent_at;
-    if (!(*select)->IsNull(5)) {
-      spent_at = FromMicros((*select)->Int(5));
+    if (!(*select)->IsNull(6)) {
+      spent_at = FromMicros((*select)->Int(6));
     }
+    const bool successor_unused = !(*select)->IsNull(9) && (*select)->Int(9) == 1;
+    std::string sealed_successor = (*select)->IsNull(8) ? "" : (*select)->Text(8);
     select->reset();
 
     if (result.session.revoked_at.has_value()) {
@@ -277,9 +283,15 @@ absl::StatusOr<core::RotateResult> SqliteSessionStore::Rotate(absl::string_view 
       result.outcome = core::RotateOutcome::kExpired;
       return absl::OkStatus();
     }
+    if (result.session.refresh_mode == core::RefreshMode::kStable) {
+      result.outcome = core::RotateOutcome::kKept;
+      return absl::OkStatus();
+    }
     if (spent_at.has_value()) {
-      if (now - *spent_at <= grace) {
-        result.outcome = core::RotateOutcome::kReusedWithinGrace;
+      if (now - *spent_at <= request.grace && successor_unused) {
+        result.outcome = core::RotateOutcome::kRetried;
+        result.sealed_successor = std::move(sealed_successor);
+        result.rotated_at = *spent_at;
         return absl::OkStatus();
       }
       absl::StatusOr<Statement> revoke =
@@ -292,12 +304,17 @@ absl::StatusOr<core::RotateResult> SqliteSessionStore::Rotate(absl::string_view 
       result.outcome = core::RotateOutcome::kReuseDetected;
       return (*revoke)->Run();
     }
-    absl::StatusOr<Statement> spend =
-        db.Prepare("UPDATE refresh_tokens SET spent_at_us = ? WHERE hash = ?");
+    absl::StatusOr<Statement> spend = db.Prepare(
+        "UPDATE refresh_tokens SET spent_at_us = ?, successor_hash = ?, sealed_successor = ? "
+        "WHERE hash = ?");
     if (!spend.ok()) {
       return spend.status();
     }
-    (*spend)->Bind(1, ToMicros(now)).Bind(2, presented_hash);
+    (*spend)
+        ->Bind(1, ToMicros(now))
+        .Bind(2, request.next_hash)
+        .Bind(3, request.sealed_next)
+        .Bind(4, request.presented_hash);
     if (absl::Status s = (*spend)->Run(); !s.ok()) {
       return s;
     }
@@ -307,7 +324,7 @@ absl::StatusOr<core::RotateResult> SqliteSessionStore::Rotate(absl::string_view 
     if (!insert.ok()) {
       return insert.status();
     }
-    (*insert)->Bind(1, next_hash).Bind(2, result.session.id);
+    (*insert)->Bind(1, request.next_hash).Bind(2, result.session.id);
     result.outcome = core::RotateOutcome::kRotated;
     return (*insert)->Run();
   });

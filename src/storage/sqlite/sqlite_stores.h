@@ -36,9 +36,7 @@ class SqliteSessionStore final : public core::SessionStore {
  public:
   explicit SqliteSessionStore(SqliteDatabase& db) : db_(db) {}
   absl::Status CreateSession(const core::Session& session, absl::string_view refresh_hash) override;
-  absl::StatusOr<core::RotateResult> Rotate(absl::string_view presented_hash,
-                                            absl::string_view next_hash, core::WallTime now,
-                                            std::chrono::seconds grace) override;
+  absl::StatusOr<core::RotateResult> Rotate(const core::RotateRequest& request) override;
   absl::Status RevokeSession(absl::string_view id, core::WallTime now) override;
   absl::Status RevokeAccessToken(const core::Revocation& revocation) override;
   absl::StatusOr<std::vector<core::Session>> ListSessionsRevokedSince(
