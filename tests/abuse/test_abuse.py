@@ -100,16 +100,6 @@ def _add(attack):
 for _attack in ATTACKS:
     _add(_attack)
 
-# Open (issue #11): Debian's nginx skips an oversized header field rather than closing the
-# connection, so it reads all 2 GiB of a never-ended CONTINUATION flood; the legitimate p99 was
-# 26.3 ms in one run and 53.8 ms in the next against a bar of about 31 ms. The row runs by hand
-# (WARDEN_ABUSE_ALL=1) until the front bounds it.
-if os.environ.get("WARDEN_ABUSE_ALL") != "1":
-    AbuseTest.test_continuation_flood_fronted = unittest.skip(
-        "open in #11: nginx reads a never-ended header block to its end (p99 26-54 ms, bar ~31)")(
-            AbuseTest.test_continuation_flood_fronted)
-
-
 def _hard_limit_1024(attack):
     def test(self):
         # Soft and hard limit 1024: raising the soft limit cannot help, the gate's cap must.
