@@ -206,21 +206,26 @@ const std::vector<Setting>& Settings() {
        "gRPC resource quota: memory the transport may hold for connections and calls (256)", false,
        WARDEN_UINT(mutable_limits()->set_memory_quota_mb)},
       {"lockout-after", "WARDEN_LOCKOUT_AFTER",
-       "failed logins that lock an account for --lockout-seconds (10)", false,
-       WARDEN_UINT(mutable_login_protection()->set_lockout_after)},
-      {"lockout-seconds", "WARDEN_LOCKOUT_SECONDS", "account lockout duration (900)", false,
+       "failed logins of one account from one address that pause that pair for "
+       "--lockout-seconds (10); other addresses are not affected",
+       false, WARDEN_UINT(mutable_login_protection()->set_lockout_after)},
+      {"lockout-seconds", "WARDEN_LOCKOUT_SECONDS",
+       "pause of an (account, address) pair after --lockout-after failures (900)", false,
        WARDEN_UINT(mutable_login_protection()->set_lockout_seconds)},
       {"login-free-failures", "WARDEN_LOGIN_FREE_FAILURES",
-       "failed logins per account before progressive delays (3)", false,
+       "failed logins per (account, address) before progressive delays (3)", false,
        WARDEN_UINT(mutable_login_protection()->set_free_failures)},
       {"login-hourly-cap", "WARDEN_LOGIN_HOURLY_CAP",
-       "failed password checks per account per hour, at most (100)", false,
-       WARDEN_UINT(mutable_login_protection()->set_hourly_cap)},
+       "failed password checks per account per hour from addresses it has not logged in from, "
+       "at most (100, ASVS 2.2.1)",
+       false, WARDEN_UINT(mutable_login_protection()->set_hourly_cap)},
       {"peer-lockout-after", "WARDEN_PEER_LOCKOUT_AFTER",
-       "failed logins from one client address that lock the address out (50)", false,
-       WARDEN_UINT(mutable_login_protection()->set_peer_lockout_after)},
-      {"peer-lockout-seconds", "WARDEN_PEER_LOCKOUT_SECONDS", "address lockout duration (900)",
-       false, WARDEN_UINT(mutable_login_protection()->set_peer_lockout_seconds)},
+       "failed password checks one client address may make in a burst (50); the budget refills "
+       "over --peer-lockout-seconds, and accounts that logged in from the address skip it",
+       false, WARDEN_UINT(mutable_login_protection()->set_peer_lockout_after)},
+      {"peer-lockout-seconds", "WARDEN_PEER_LOCKOUT_SECONDS",
+       "time in which an address's budget of failed checks refills completely (900)", false,
+       WARDEN_UINT(mutable_login_protection()->set_peer_lockout_seconds)},
       {"store", "WARDEN_STORE",
        "sqlite (default, under --data-dir) or a PostgreSQL URL postgres://USER@HOST:PORT/DB", false,
        WARDEN_STRING(mutable_storage()->set_url)},
@@ -388,7 +393,7 @@ void ApplyAdmission(const Proto& merged, ServerConfig& config, std::vector<std::
     protection.peer_failures = static_cast<int>(login.peer_lockout_after());
   }
   if (login.has_peer_lockout_seconds()) {
-    protection.peer_lockout = std::chrono::seconds(login.peer_lockout_seconds());
+    protection.peer_window = std::chrono::seconds(login.peer_lockout_seconds());
   }
   if (protection.hourly_cap == 0 || protection.hourly_cap > 100) {
     problems.push_back(

@@ -179,18 +179,27 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
     switch (decision.verdict) {
       case ThrottleDecision::Verdict::kAllow:
         break;
-      case ThrottleDecision::Verdict::kPeerLocked:
-        Audit("login_failure", "", account, "", "address_locked_out");
+      case ThrottleDecision::Verdict::kPeerThrottled:
+        Audit("login_failure", "", account, "", "address_throttled");
         return WithRetryAfter(
             absl::ResourceExhaustedError("too many failed logins from this address, retry later"),
             decision.retry_after);
       case ThrottleDecision::Verdict::kAccountDelayed:
       case ThrottleDecision::Verdict::kAccountLocked:
-        // The same answer as a wrong password, whatever the password: no oracle.
+        // Decided before the password is looked at, from failures alone, and the same for a
+        // made-up name: it tells nothing about the account or the password.
         Audit("login_failure", "", account, "",
               decision.verdict == ThrottleDecision::Verdict::kAccountLocked ? "account_locked"
                                                                             : "throttled");
-        return InvalidCredentials();
+        return WithRetryAfter(absl::ResourceExhaustedError(
+                                  "too many failed logins for this account from this address, "
+                                  "retry later"),
+                              decision.retry_after);
+      case ThrottleDecision::Verdict::kAccountCapped:
+        Audit("login_failure", "", account, "", "account_capped");
+        return WithRetryAfter(
+            absl::ResourceExhaustedError("too many failed logins for this account, retry later"),
+            decision.retry_after);
     }
   }
   absl::StatusOr<User> user = absl::NotFoundError("");
@@ -218,7 +227,7 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
     return InvalidCredentials();
   }
   if (ports_.throttle != nullptr) {
-    ports_.throttle->RecordSuccess(account);
+    ports_.throttle->RecordSuccess(account, peer);
   }
   if (user->disabled) {
     Audit("login_failure", user->id, user->username, "", "disabled");

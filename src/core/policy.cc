@@ -67,6 +67,7 @@ Policy Policy::Default() {
   policy.SetRule("/warden.v1.AdminService/*", Needs("admin:*"));  // anything added later
   policy.SetRolePermissions(std::string(kRoleAdmin), {"*"});
   policy.SetRolePermissions("auditor", {std::string(kPermUsersRead), std::string(kPermAuditRead)});
+  policy.SetRolePermissions(std::string(kRoleLoginProxy), {std::string(kPermForwardClientAddress)});
   return policy;
 }
 

@@ -86,6 +86,10 @@ inline constexpr absl::string_view kPermUsersWrite = "users:write";
 inline constexpr absl::string_view kPermSessionsWrite = "sessions:write";
 inline constexpr absl::string_view kPermApiKeysWrite = "apikeys:write";
 inline constexpr absl::string_view kPermAuditRead = "audit:read";
+// A backend that calls Login for its users (an API key or client certificate with this
+// permission) names each user's address in x-forwarded-for; brute-force limits key by it.
+inline constexpr absl::string_view kPermForwardClientAddress = "login:forward_address";
+inline constexpr absl::string_view kRoleLoginProxy = "login-proxy";
 inline constexpr absl::string_view kRoleAdmin = "admin";
 
 }  // namespace warden::core

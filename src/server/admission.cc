@@ -175,6 +175,12 @@ absl::StatusOr<std::optional<core::Principal>> Admission::Authenticate(
   return std::optional<core::Principal>();
 }
 
+bool Admission::ForwardsClientAddress(const grpc::ServerContextBase& context) const {
+  absl::StatusOr<std::optional<core::Principal>> caller = Authenticate(context);
+  return caller.ok() && caller->has_value() &&
+         policy_.HasPermission(**caller, core::kPermForwardClientAddress);
+}
+
 absl::StatusOr<Admitted> Admission::Admit(const Gate& gate,
                                           const grpc::ServerContextBase& context) const {
   Admitted admitted;
@@ -195,6 +201,10 @@ absl::StatusOr<Admitted> Admission::Admit(const Gate& gate,
                                  ? options_.connections->Resolve(context.peer())
                                  : context.peer();
     admitted.client_address = ClientAddress(peer, forwarded, options_.trusted_proxies);
+    if (gate.needs_client_address_ && !forwarded.empty() && ForwardsClientAddress(context)) {
+      admitted.client_address =
+          ClientAddress(peer, forwarded, options_.trusted_proxies, /*peer_forwards=*/true);
+    }
   }
   if (gate.per_peer_ != nullptr) {
     if (absl::Status s =

@@ -80,6 +80,9 @@ class Admission {
   absl::StatusOr<Admitted> Admit(const Gate& gate, const grpc::ServerContextBase& context) const;
 
  private:
+  // Whether the caller authenticates (API key, client certificate, or bearer) as a principal
+  // allowed to name its users' addresses (core::kPermForwardClientAddress).
+  bool ForwardsClientAddress(const grpc::ServerContextBase& context) const;
   absl::StatusOr<std::optional<core::Principal>> Authenticate(
       const grpc::ServerContextBase& context) const;
   absl::Status Limited(const Gate& gate, resilience::RateLimiter& limiter, absl::string_view key,

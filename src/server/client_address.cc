@@ -111,7 +111,7 @@ absl::StatusOr<Cidr> ParseCidr(absl::string_view text) {
 }
 
 std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
-                          const std::vector<Cidr>& trusted_proxies) {
+                          const std::vector<Cidr>& trusted_proxies, bool peer_forwards) {
   const std::string decoded = PercentDecode(peer);
   absl::string_view rest = decoded;
   std::optional<std::array<uint8_t, 16>> ip;
@@ -124,7 +124,7 @@ std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_fo
   if (!ip.has_value()) {
     return decoded;
   }
-  if (forwarded_for.empty() || !Trusted(*ip, trusted_proxies)) {
+  if (forwarded_for.empty() || !(peer_forwards || Trusted(*ip, trusted_proxies))) {
     return Format(*ip);
   }
   std::vector<absl::string_view> hops = absl::StrSplit(forwarded_for, ',');

@@ -25,9 +25,10 @@ std::optional<std::array<uint8_t, 16>> ParseIp(absl::string_view text);
 
 // The client address of a call, as text ("203.0.113.9", "2001:db8::1"), from the gRPC peer
 // ("ipv4:1.2.3.4:5678", "ipv6:[::1]:5678", percent-encoded or not). When the peer is a trusted
-// proxy, `x-forwarded-for` is walked from the right and the first address that is not a trusted
-// proxy is the client. Without a usable address the peer string itself is returned.
+// proxy (or `peer_forwards`: the caller was identified as a backend that names its users'
+// addresses), `x-forwarded-for` is walked from the right and the first address that is not a
+// trusted proxy is the client. Without a usable address the peer string itself is returned.
 std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
-                          const std::vector<Cidr>& trusted_proxies);
+                          const std::vector<Cidr>& trusted_proxies, bool peer_forwards = false);
 
 }  // namespace warden::server

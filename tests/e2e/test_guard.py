@@ -367,30 +367,36 @@ class RateLimitTest(GuardTest):
 
 
 class LockoutTest(GuardTest):
-    def test_account_lockout_hides_the_right_password_then_recovers(self):
+    def test_guessing_pauses_the_guessers_address_not_the_owner(self):
         self.start("--lockout-after", "3", "--lockout-seconds", "2", "--login-free-failures",
-                   "10")
+                   "10", "--trusted-proxies", "127.0.0.0/8")
         auth = pb2_grpc.AuthServiceStub(self.channel())
         auth.Register(pb2.RegisterRequest(username="frank", email="frank@example.com",
                                           password=PASSWORD))
-        messages = set()
+        attacker = (("x-forwarded-for", "198.51.100.66"),)
+        owner = (("x-forwarded-for", "192.0.2.10"),)
         for _ in range(3):
             with self.assertRaises(grpc.RpcError) as err:
-                auth.Login(pb2.LoginRequest(username="frank", password="wrong password"))
+                auth.Login(pb2.LoginRequest(username="frank", password="wrong password"),
+                           metadata=attacker)
             self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
-            messages.add(err.exception.details())
+            self.assertEqual(err.exception.details(), "invalid username or password")
+        # The guessing address is paused, with a retry hint, whatever the password ...
         with self.assertRaises(grpc.RpcError) as err:
-            auth.Login(pb2.LoginRequest(username="frank", password=PASSWORD))
-        self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
-        messages.add(err.exception.details())
-        self.assertEqual(messages, {"invalid username or password"})
+            auth.Login(pb2.LoginRequest(username="frank", password=PASSWORD), metadata=attacker)
+        self.assertEqual(err.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertIn("from this address", err.exception.details())
+        self.assertLessEqual(int(trailers(err.exception)["retry-after"]), 2)
+        # ... while the owner, from her own address, logs in at once.
+        auth.Login(pb2.LoginRequest(username="frank", password=PASSWORD), metadata=owner)
 
         def logs_in():
             try:
-                auth.Login(pb2.LoginRequest(username="frank", password=PASSWORD))
+                auth.Login(pb2.LoginRequest(username="frank", password=PASSWORD),
+                           metadata=attacker)
                 return True
             except grpc.RpcError as e:
-                self.assertEqual(e.code(), grpc.StatusCode.UNAUTHENTICATED)
+                self.assertEqual(e.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
                 return False
         wait_until(logs_in, timeout=20, interval=0.25)
         metrics = urllib.request.urlopen(
@@ -398,19 +404,81 @@ class LockoutTest(GuardTest):
         self.assertIn('warden_login_lockouts_total{scope="account"} 1', metrics)
         self.assertRegex(metrics, r'warden_login_attempts_total\{result="throttled"\} [1-9]')
 
-    def test_one_address_spraying_many_accounts_is_locked_out(self):
-        self.start("--peer-lockout-after", "5", "--peer-lockout-seconds", "60")
+    def test_a_flood_from_one_address_does_not_lock_out_other_accounts_there(self):
+        # 10 failures per address, refilled over 2 s: one failure's worth every 0.2 s. The
+        # Login rate limit is lifted so that only the brute-force budget answers.
+        policy = self.write("policy.json", {"methods": {"/auth.AuthService/Login": {
+            "access": "public", "per_peer": {"per_second": 1000, "burst": 1000}}}})
+        self.start("--policy-file", policy, "--peer-lockout-after", "10",
+                   "--peer-lockout-seconds", "2")
         auth = pb2_grpc.AuthServiceStub(self.channel())
-        auth.Register(pb2.RegisterRequest(username="gina", email="gina@example.com",
-                                          password=PASSWORD))
-        for i in range(5):
-            with self.assertRaises(grpc.RpcError) as err:
+        for name in ("gina", "hank"):
+            auth.Register(pb2.RegisterRequest(username=name, email=name + "@example.com",
+                                              password=PASSWORD))
+        auth.Login(pb2.LoginRequest(username="hank", password=PASSWORD))  # hank knows 127.0.0.1
+        refused = 0
+        for i in range(40):
+            try:
                 auth.Login(pb2.LoginRequest(username="victim%d" % i, password="guess"))
+            except grpc.RpcError as e:
+                self.assertIn(e.code(), (grpc.StatusCode.UNAUTHENTICATED,
+                                         grpc.StatusCode.RESOURCE_EXHAUSTED))
+                if e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                    refused += 1
+                    self.assertIn("address", e.details())
+                    self.assertLessEqual(int(trailers(e)["retry-after"]), 1)
+        self.assertGreater(refused, 0, "the flood must run out of budget")
+        # hank has logged in from this address before: straight in.
+        auth.Login(pb2.LoginRequest(username="hank", password=PASSWORD))
+        # gina has not: a correct login gets through within a bounded delay (one refill).
+        started = time.monotonic()
+
+        def gina_logs_in():
+            try:
+                auth.Login(pb2.LoginRequest(username="gina", password=PASSWORD))
+                return True
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+                return False
+        wait_until(gina_logs_in, timeout=10, interval=0.05)
+        self.assertLess(time.monotonic() - started, 5)
+
+    def test_a_backend_with_a_login_proxy_key_gets_limits_per_forwarded_address(self):
+        self.bootstrap_admin()
+        self.start("--peer-lockout-after", "3", "--peer-lockout-seconds", "600")
+        self.admin_cli("login", "--username", "root", "--password-stdin", stdin=PASSWORD + "\n")
+        r = self.admin_cli("admin", "apikeys", "create", "--name", "web", "--roles",
+                           "login-proxy")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        key = json.loads(r.stdout)["secret"]
+        auth = pb2_grpc.AuthServiceStub(self.channel())
+        auth.Register(pb2.RegisterRequest(username="ivy", email="ivy@example.com",
+                                          password=PASSWORD))
+
+        def login(name, password, address, api_key=key):
+            metadata = [("x-forwarded-for", address)]
+            if api_key:
+                metadata.append(("x-api-key", api_key))
+            return auth.Login(pb2.LoginRequest(username=name, password=password),
+                              metadata=metadata)
+        # One of the backend's users guesses; only that user's address runs out of budget.
+        for i in range(3):
+            with self.assertRaises(grpc.RpcError) as err:
+                login("nobody%d" % i, "guess", "203.0.113.5")
             self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
         with self.assertRaises(grpc.RpcError) as err:
-            auth.Login(pb2.LoginRequest(username="gina", password=PASSWORD))
+            login("ivy", PASSWORD, "203.0.113.5")
         self.assertEqual(err.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
-        self.assertGreater(int(trailers(err.exception)["retry-after"]), 50)
+        login("ivy", PASSWORD, "203.0.113.6")  # another user of the same backend
+        # Without the key, x-forwarded-for is not believed: the backend's own address counts,
+        # and the header cannot be used to dodge the budget.
+        for i in range(3):
+            with self.assertRaises(grpc.RpcError) as err:
+                login("nobody%d" % i, "guess", "203.0.113.%d" % (10 + i), api_key=None)
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        with self.assertRaises(grpc.RpcError) as err:
+            login("ivy", PASSWORD, "203.0.113.99", api_key=None)
+        self.assertEqual(err.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
 
 
 def openssl(*args, cwd):

@@ -13,8 +13,9 @@ namespace warden::storage {
 // the decision falls back to this replica's own counters, which record every failure all
 // along (so they start from what this replica has seen).
 //
-// Keys: "warden:lt:a:<account>" (hash), "warden:lt:h:<account>" (failure times, last hour),
-// "warden:lt:p:<address>" (hash), "warden:lt:f:<address>" (failure times); all expire.
+// Keys: "warden:lt:q:<address>|<account>" (the pair's counters and whether the address is
+// known to the account), "warden:lt:h:<account>" (failure times from unknown addresses, last
+// hour), "warden:lt:p:<address>" (the address's spent budget); all expire.
 //
 // Thread-safe. Keeps a reference to `client`.
 class RedisLoginThrottle final : public core::LoginThrottle {
@@ -25,13 +26,14 @@ class RedisLoginThrottle final : public core::LoginThrottle {
 
   core::ThrottleDecision Check(absl::string_view account, absl::string_view peer) override;
   FailureOutcome RecordFailure(absl::string_view account, absl::string_view peer) override;
-  void RecordSuccess(absl::string_view account) override;
+  void RecordSuccess(absl::string_view account, absl::string_view peer) override;
 
  private:
   RedisClient& client_;
   core::InMemoryLoginThrottle local_;
-  const std::string hourly_cap_;
-  const std::string failure_args_[9];
+  const std::string check_args_[3];
+  const std::string failure_args_[8];
+  const std::string success_args_[2];
 };
 
 }  // namespace warden::storage

@@ -167,8 +167,38 @@ TEST_F(SharedLimitsTest, SuccessOnOneReplicaClearsTheDelayEverywhere) {
   a.RecordFailure(account, "");
   a.RecordFailure(account, "");
   EXPECT_EQ(b.Check(account, "").verdict, Verdict::kAccountDelayed);
-  b.RecordSuccess(account);
+  b.RecordSuccess(account, "");
   EXPECT_EQ(a.Check(account, "").verdict, Verdict::kAllow);
+}
+
+TEST_F(SharedLimitsTest, APairPausedOnOneReplicaLeavesTheOwnersAddressAlone) {
+  RedisLoginThrottle a(replica_a_, clock_, SmallLimits());
+  RedisLoginThrottle b(replica_b_, clock_, SmallLimits());
+  const std::string account = Unique("frida");
+  const std::string attacker = Unique("10.9.9.9");
+  for (int i = 0; i < 4; ++i) {
+    (i % 2 == 0 ? a : b).RecordFailure(account, attacker);
+  }
+  EXPECT_EQ(b.Check(account, attacker).verdict, Verdict::kAccountLocked);
+  EXPECT_EQ(b.Check(account, Unique("192.0.2.1")).verdict, Verdict::kAllow);
+}
+
+TEST_F(SharedLimitsTest, AKnownAddressSkipsTheCapAndTheSpentBudgetOnEveryReplica) {
+  core::InMemoryLoginThrottle::Options options = SmallLimits();
+  options.hourly_cap = 3;
+  options.peer_failures = 3;
+  RedisLoginThrottle a(replica_a_, clock_, options);
+  RedisLoginThrottle b(replica_b_, clock_, options);
+  const std::string account = Unique("gus");
+  const std::string home = Unique("192.0.2.9");
+  a.RecordSuccess(account, home);
+  for (int i = 0; i < 3; ++i) {
+    b.RecordFailure(account, Unique("10.7.7.7"));  // the cap, from elsewhere
+    a.RecordFailure(Unique("other"), home);        // the shared address's budget
+  }
+  EXPECT_EQ(b.Check(account, Unique("10.7.7.8")).verdict, Verdict::kAccountCapped);
+  EXPECT_EQ(b.Check(Unique("stranger"), home).verdict, Verdict::kPeerThrottled);
+  EXPECT_EQ(b.Check(account, home).verdict, Verdict::kAllow);
 }
 
 TEST_F(SharedLimitsTest, AnAddressIsLockedOnEveryReplica) {
@@ -181,8 +211,10 @@ TEST_F(SharedLimitsTest, AnAddressIsLockedOnEveryReplica) {
   EXPECT_FALSE(b.RecordFailure(Unique("u"), peer).peer_locked);
   EXPECT_TRUE(a.RecordFailure(Unique("u"), peer).peer_locked);
   const core::ThrottleDecision decision = b.Check(Unique("someone-else"), peer);
-  EXPECT_EQ(decision.verdict, Verdict::kPeerLocked);
-  EXPECT_GT(decision.retry_after, seconds(800));
+  EXPECT_EQ(decision.verdict, Verdict::kPeerThrottled);
+  // One failure's worth of a budget of 3 that refills over the window.
+  EXPECT_GT(decision.retry_after, options.peer_window / 3 - seconds(10));
+  EXPECT_LE(decision.retry_after, options.peer_window / 3);
   EXPECT_EQ(b.Check(Unique("someone-else"), Unique("ipv4:10.1.1.2")).verdict, Verdict::kAllow);
 }
 
@@ -199,7 +231,7 @@ TEST_F(SharedLimitsTest, HourlyCapHoldsAcrossReplicas) {
   EXPECT_EQ(a.Check(account, "").verdict, Verdict::kAllow);
   b.RecordFailure(account, "");
   const core::ThrottleDecision capped = a.Check(account, "");
-  EXPECT_EQ(capped.verdict, Verdict::kAccountLocked);
+  EXPECT_EQ(capped.verdict, Verdict::kAccountCapped);
   EXPECT_GT(capped.retry_after, seconds(3500));
   EXPECT_LE(capped.retry_after, seconds(3600));
 }
