@@ -612,6 +612,40 @@ class TlsTest(GuardTest):
             other.ListUsers(admin_pb2.ListUsersRequest())
         self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
 
+    def test_a_backend_certificate_with_login_proxy_names_its_users_addresses(self):
+        web = self.pki.issue("web", "web", "URI:spiffe://warden.test/web")
+        plain = self.pki.issue("plain", "plain", "URI:spiffe://warden.test/plain")
+        policy = self.write("policy.json", {"certificates": {
+            "spiffe://warden.test/web": {"roles": ["login-proxy"]},
+            "spiffe://warden.test/plain": {"roles": ["user"]}}})
+        self.start("--tls-cert", self.cert, "--tls-key", self.key, "--tls-client-ca",
+                   self.pki.ca, "--policy-file", policy, "--peer-lockout-after", "2",
+                   "--peer-lockout-seconds", "600")
+        auth = pb2_grpc.AuthServiceStub(self.tls_channel(client=web))
+        auth.Register(pb2.RegisterRequest(username="joan", email="joan@example.com",
+                                          password=PASSWORD))
+        for i in range(2):
+            with self.assertRaises(grpc.RpcError) as err:
+                auth.Login(pb2.LoginRequest(username="nobody%d" % i, password="guess"),
+                           metadata=(("x-forwarded-for", "203.0.113.1"),))
+            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        with self.assertRaises(grpc.RpcError) as err:
+            auth.Login(pb2.LoginRequest(username="joan", password=PASSWORD),
+                       metadata=(("x-forwarded-for", "203.0.113.1"),))
+        self.assertEqual(err.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        auth.Login(pb2.LoginRequest(username="joan", password=PASSWORD),
+                   metadata=(("x-forwarded-for", "203.0.113.2"),))
+        # A certificate without the permission: its own address counts, whatever it forwards.
+        other = pb2_grpc.AuthServiceStub(self.tls_channel(client=plain))
+        for i in range(2):
+            with self.assertRaises(grpc.RpcError):
+                other.Login(pb2.LoginRequest(username="nobody%d" % i, password="guess"),
+                            metadata=(("x-forwarded-for", "203.0.113.%d" % (20 + i)),))
+        with self.assertRaises(grpc.RpcError) as err:
+            other.Login(pb2.LoginRequest(username="joan", password=PASSWORD),
+                        metadata=(("x-forwarded-for", "203.0.113.30"),))
+        self.assertEqual(err.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+
 
 class OverloadTest(GuardTest):
     def test_login_flood_is_shed_while_validate_keeps_answering(self):
