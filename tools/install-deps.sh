@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package Warden needs to build, test and benchmark.
 # Idempotent: skips apt-get when everything is already present.
+#   --build-only: only what building wardend and warden needs (the container's build stage).
 set -euo pipefail
+
+build_only=0
+if [[ "${1:-}" == "--build-only" ]]; then
+  build_only=1
+fi
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build ccache pkg-config git ca-certificates clang-format
-  clang libclang-rt-14-dev
-  # libraries
+  build-essential cmake ninja-build ccache pkg-config ca-certificates
+  # libraries (GoogleTest too: CMake configures the test targets even when only the binaries
+  # are built)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc libabsl-dev
   libsodium-dev libssl-dev libsqlite3-dev libcrypt-dev nlohmann-json3-dev libspdlog-dev
   libfmt-dev libcivetweb-dev prometheus-cpp-dev libcurl4-openssl-dev libpq-dev libhiredis-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-protobuf
-  python3-jwt python3-cryptography prometheus postgresql redis-server
-  procps
+  libgtest-dev libgmock-dev
 )
+if ((!build_only)); then
+  packages+=(
+    git clang-format clang libclang-rt-14-dev
+    # tests and benchmarks
+    libbenchmark-dev python3 python3-grpcio python3-protobuf
+    python3-jwt python3-cryptography prometheus postgresql redis-server
+    procps
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,12 +38,12 @@ done
 
 # nginx (the HTTP/2 front the abuse suite attacks): any Debian flavour will do; nginx-light is
 # the smallest with http_v2 and grpc_pass.
-if ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
+if ((!build_only)) && ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/nginx ]]; then
   missing+=(nginx-light)
 fi
 
 # buf (wire-compatibility lint) comes from npm; a machine may already carry a Node.js with npm.
-if ! command -v npm >/dev/null 2>&1; then
+if ((!build_only)) && ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
 

@@ -830,7 +830,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
     config.signing_mode = ServerConfig::SigningMode::kStaticKey;
   } else if (!config.master_key.empty() || config.dev) {
     config.signing_mode = ServerConfig::SigningMode::kManaged;
-  } else {
+  } else if (sources.needs_signing_key) {
     problems.push_back(
         "no signing key configured: set --master-key-file (WARDEN_MASTER_KEY_FILE) for the "
         "managed, rotating key ring, or --signing-key-file (WARDEN_SIGNING_KEY_FILE), or "

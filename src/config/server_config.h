@@ -103,6 +103,8 @@ struct ServerConfig {
 struct ConfigSources {
   std::map<std::string, std::string> environment;
   std::vector<std::string> args;  // command-line arguments after the program name
+  // False for commands that never sign (`wardend migrate`): a missing key is then no problem.
+  bool needs_signing_key = true;
 };
 
 // Returns the configuration, or kInvalidArgument listing every problem at once, one per line.

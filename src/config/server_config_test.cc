@@ -39,6 +39,14 @@ TEST(LoadServerConfigTest, RefusesToStartWithoutAKeyOutsideDev) {
               StatusIs(absl::StatusCode::kInvalidArgument, "no signing key configured"));
 }
 
+TEST(LoadServerConfigTest, ACommandThatNeverSignsNeedsNoKey) {
+  // `wardend migrate` in a Kubernetes Job gets only the store.
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(
+      {.args = {"--store", "postgres://warden@db:5432/warden"}, .needs_signing_key = false});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->postgres_url, "postgres://warden@db:5432/warden");
+}
+
 TEST(LoadServerConfigTest, FlagsBeatEnvironmentBeatFile) {
   const std::string file =
       WriteTemp("precedence.json",

@@ -173,8 +173,10 @@ class PostgresTest(PostgresBase):
                             "127.0.0.1:0"], capture_output=True, text=True, timeout=120)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("wardend migrate", r.stdout + r.stderr)
-        r = self.wardend("migrate")
-        self.assertEqual(r.returncode, 0, r.stderr)
+        # Like a Kubernetes migration Job: only the store, no signing key, no --dev.
+        r = subprocess.run([WARDEND, "migrate", "--data-dir", os.path.join(self.dir, "job"),
+                            "--store", self.url], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("schema up to date (postgres, version 2)", r.stdout)
         subprocess.run(["psql", "-h", self.socket_dir, "-U", "warden", "-d", self.db, "-q", "-c",
                         "UPDATE warden_schema SET version = 99"], check=True, timeout=60)

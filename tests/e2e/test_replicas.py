@@ -77,12 +77,15 @@ class ReplicasTest(PostgresBase):
             b.RefreshToken(pb2.RefreshTokenRequest(refresh_token=refreshed.refresh_token))
         self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
 
-        # The same refresh token raced on two replicas: exactly one successor.
-        token = a.Login(pb2.LoginRequest(username="una", password=PASSWORD)).refresh_token
+        # The same refresh token of a rotating session raced on two replicas: one successor,
+        # which both get.
+        token = a.Login(pb2.LoginRequest(
+            username="una", password=PASSWORD,
+            refresh_token_mode=pb2.REFRESH_TOKEN_MODE_ROTATING)).refresh_token
         self.race_refresh(token, b, c)
 
-        # Brute force: failures on three replicas lock the account on all of them (each alone
-        # has seen one failure, below its lockout of three).
+        # Brute force: failures on three replicas pause this (account, address) on all of them
+        # (each alone has seen one failure, below its lockout of three).
         for stub in (a, b, c):
             with self.assertRaises(grpc.RpcError) as err:
                 stub.Login(pb2.LoginRequest(username="una", password="wrong password 1"))
@@ -90,7 +93,8 @@ class ReplicasTest(PostgresBase):
         for stub in (a, b, c):
             with self.assertRaises(grpc.RpcError) as err:
                 stub.Login(pb2.LoginRequest(username="una", password=PASSWORD))
-            self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            self.assertEqual(err.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            self.assertIn("from this address", err.exception.details())
 
         # A rate limit of 4 per address holds for the three replicas together (one Register
         # above, three more here), not 4 on each.
@@ -140,9 +144,9 @@ class ReplicasTest(PostgresBase):
         for stub in (a, b, c):
             with self.assertRaises(grpc.RpcError):
                 stub.Login(pb2.LoginRequest(username="vic", password="wrong password"))
-        with self.assertRaises(grpc.RpcError) as err:  # three across replicas (one on A): locked
+        with self.assertRaises(grpc.RpcError) as err:  # three across replicas (one on A): paused
             a.Login(pb2.LoginRequest(username="vic", password=PASSWORD))
-        self.assertEqual(err.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        self.assertEqual(err.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
         self.assertLess(self.seconds_until_refused(c, a, bearer), 1.5)
 
         # PostgreSQL restarts: calls that need it fail with UNAVAILABLE during the gap (never

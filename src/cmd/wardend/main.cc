@@ -67,7 +67,9 @@ int main(int argc, char** argv) {
       args.erase(args.begin());
     }
   }
-  warden::config::ConfigSources sources{.environment = warden::ProcessEnvironment(), .args = args};
+  warden::config::ConfigSources sources{.environment = warden::ProcessEnvironment(),
+                                        .args = args,
+                                        .needs_signing_key = !migrate_command};
   absl::StatusOr<warden::config::ServerConfig> config = warden::config::LoadServerConfig(sources);
   if (!config.ok()) {
     if (config.status().code() == absl::StatusCode::kCancelled) {

@@ -262,8 +262,7 @@ absl::StatusOr<core::RotateResult> PgSessionStore::Rotate(const core::RotateRequ
     // second sees the token spent, and its successor unused, so it is a retry.
     absl::StatusOr<PgRows> rows = conn.Query(
         "SELECT s.id, s.user_id, s.created_at_us, s.expires_at_us, s.revoked_at_us, "
-        "s.refresh_mode, t.spent_at_us, t.sealed_successor, "
-        "(SELECT n.spent_at_us IS NULL FROM refresh_tokens n WHERE n.hash = t.successor_hash) "
+        "s.refresh_mode, t.spent_at_us, t.sealed_successor, t.successor_hash "
         "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
         "WHERE t.hash = $1 FOR UPDATE OF t, s",
         {S(request.presented_hash)});
@@ -289,7 +288,19 @@ absl::StatusOr<core::RotateResult> PgSessionStore::Rotate(const core::RotateRequ
       return absl::OkStatus();
     }
     if (spent_at.has_value()) {
-      const bool successor_unused = !rows->IsNull(0, 8) && rows->Text(0, 8) == "t";
+      // A statement of its own: under READ COMMITTED it sees the successor a concurrent
+      // rotation (the one this transaction waited for) just committed; a subquery of the
+      // locking SELECT would still use that statement's older snapshot and miss it.
+      bool successor_unused = false;
+      if (!rows->IsNull(0, 8)) {
+        absl::StatusOr<PgRows> successor =
+            conn.Query("SELECT spent_at_us IS NULL FROM refresh_tokens WHERE hash = $1",
+                       {S(rows->Text(0, 8))});
+        if (!successor.ok()) {
+          return successor.status();
+        }
+        successor_unused = successor->size() == 1 && successor->Text(0, 0) == "t";
+      }
       if (now - *spent_at <= request.grace && successor_unused) {
         result.outcome = core::RotateOutcome::kRetried;
         result.sealed_successor = rows->IsNull(0, 7) ? "" : rows->Text(0, 7);

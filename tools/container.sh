@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Builds and runs Warden's container image with podman (Debian's, with runc) or docker.
+#   tools/container.sh base    make docker.io/library/debian:bookworm-slim locally if it is
+#                              missing and no registry is reachable (debootstrap + import)
+#   tools/container.sh build   build warden:<version> and warden:latest from ./Dockerfile
+#   tools/container.sh run ... run warden:latest with the given extra podman/docker arguments
+#   tools/container.sh test    build, then the container end-to-end test (tests/container)
+# WARDEN_CONTAINER_ENGINE=docker|podman picks the engine (default: podman if installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+engine=${WARDEN_CONTAINER_ENGINE:-}
+if [[ -z $engine ]]; then
+  if command -v podman >/dev/null 2>&1; then engine=podman; else engine=docker; fi
+fi
+engine_cmd=("$engine")
+if [[ $engine == podman ]]; then
+  engine_cmd+=(--runtime runc)
+fi
+base_image=docker.io/library/debian:bookworm-slim
+version=$(sed -nE 's/^project\(warden VERSION ([0-9.]+).*/\1/p' CMakeLists.txt)
+revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+source_url=$(git remote get-url origin 2>/dev/null || echo unknown)
+
+base() {
+  if "${engine_cmd[@]}" image exists "$base_image" 2>/dev/null ||
+     "${engine_cmd[@]}" image inspect "$base_image" >/dev/null 2>&1; then
+    return
+  fi
+  if "${engine_cmd[@]}" pull -q "$base_image" >/dev/null 2>&1; then
+    return
+  fi
+  echo "container.sh: no registry: making $base_image with debootstrap (minbase)" >&2
+  command -v debootstrap >/dev/null 2>&1 || apt-get install -y -qq debootstrap >/dev/null
+  local root
+  root=$(mktemp -d /var/tmp/warden-base.XXXXXX)
+  trap 'rm -rf "$root"' RETURN
+  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
+  # What the official slim image also does: no caches, no docs, apt cleaned.
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/usr/share/doc/* \
+    "$root"/usr/share/man/*
+  tar -C "$root" -c . | "${engine_cmd[@]}" import --change 'CMD ["bash"]' - "$base_image" >/dev/null
+}
+
+build() {
+  base
+  local started=$SECONDS
+  local args=(build --network host -t "warden:$version" -t warden:latest
+              --build-arg "VERSION=$version" --build-arg "REVISION=$revision"
+              --build-arg "SOURCE=$source_url" -f Dockerfile .)
+  if [[ $engine == podman ]]; then
+    # The docker format keeps HEALTHCHECK (the OCI format drops it).
+    args=(build --format docker --network host --ulimit nofile=4096:4096
+          --ulimit nproc=4096:4096 "${args[@]:1}")
+  fi
+  "${engine_cmd[@]}" "${args[@]}"
+  echo "container.sh: built warden:$version in $((SECONDS - started)) s," \
+    "$("${engine_cmd[@]}" image inspect warden:latest --format '{{.Size}}') bytes"
+}
+
+case "${1:-}" in
+  base) base ;;
+  build) build ;;
+  run)
+    shift
+    extra=()
+    if [[ $engine == podman ]]; then extra=(--ulimit host); fi
+    exec "${engine_cmd[@]}" run --rm "${extra[@]}" "$@" warden:latest
+    ;;
+  test)
+    build
+    WARDEN_CONTAINER_ENGINE=$engine WARDEN_SOURCE_DIR=$PWD exec python3 tests/container/test_container.py
+    ;;
+  *)
+    sed -n '2,8p' "$0" >&2
+    exit 2
+    ;;
+esac
