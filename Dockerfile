@@ -1,8 +1,11 @@
 # syntax=docker/dockerfile:1
 # Warden's container image: `tools/container.sh build` (podman or docker), docs/deploy.md.
 # Both stages start from Debian 12; every package comes from Debian's archive.
+# --build-arg BINARIES=prebuilt takes wardend and warden from .prebuilt/ in the context instead
+# of compiling them (tools/container.sh build --prebuilt DIR: CI reuses its test build).
+ARG BINARIES=compiled
 
-FROM docker.io/library/debian:bookworm-slim AS build
+FROM docker.io/library/debian:bookworm-slim AS compiled
 ARG DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
 COPY tools/install-deps.sh tools/install-deps.sh
@@ -20,6 +23,11 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
     && cmake --build /out --target wardend warden \
     && strip /out/bin/wardend /out/bin/warden
 
+FROM scratch AS prebuilt
+COPY .prebuilt/wardend .prebuilt/warden /out/bin/
+
+FROM ${BINARIES} AS binaries
+
 FROM docker.io/library/debian:bookworm-slim
 ARG DEBIAN_FRONTEND=noninteractive
 ARG VERSION=0.1.0
@@ -36,12 +44,12 @@ RUN apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends ca-certificates \
        libgrpc++1.51 libprotobuf32 libabsl20220623 libsodium23 libspdlog1.10 libfmt9 \
        libcivetweb1 libprometheus-cpp-core1.0 libcurl4 libhiredis0.14 libpq5 libsqlite3-0 \
-    && rm -rf /var/lib/apt/lists/* \
+    && rm -rf /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/* \
     && groupadd --system --gid 10001 warden \
     && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/warden --no-create-home \
        --shell /usr/sbin/nologin warden \
     && install -d -o 10001 -g 10001 -m 0700 /var/lib/warden
-COPY --from=build /out/bin/wardend /out/bin/warden /usr/local/bin/
+COPY --from=binaries /out/bin/wardend /out/bin/warden /usr/local/bin/
 # The data (SQLite, the dev master key) lives in the volume; nothing else is written, so the
 # root filesystem can be read-only.
 VOLUME /var/lib/warden

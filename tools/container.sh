@@ -2,9 +2,13 @@
 # Builds and runs Warden's container image with podman (Debian's, with runc) or docker.
 #   tools/container.sh base    make docker.io/library/debian:bookworm-slim locally if it is
 #                              missing and no registry is reachable (debootstrap + import)
-#   tools/container.sh build   build warden:<version> and warden:latest from ./Dockerfile
+#   tools/container.sh build [--prebuilt DIR]
+#                              build warden:<version> and warden:latest from ./Dockerfile
+#                              (--prebuilt: take DIR/wardend and DIR/warden, stripped, instead
+#                              of compiling them in the image)
 #   tools/container.sh run ... run warden:latest with the given extra podman/docker arguments
-#   tools/container.sh test    build, then the container end-to-end test (tests/container)
+#   tools/container.sh test [--prebuilt DIR]
+#                              build, then the container end-to-end test (tests/container)
 # WARDEN_CONTAINER_ENGINE=docker|podman picks the engine (default: podman if installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,9 +49,18 @@ base() {
 build() {
   base
   local started=$SECONDS
+  local binaries=compiled
+  if [[ "${1:-}" == "--prebuilt" ]]; then
+    binaries=prebuilt
+    rm -rf .prebuilt && mkdir .prebuilt
+    trap 'rm -rf .prebuilt' RETURN
+    for b in wardend warden; do
+      strip -o ".prebuilt/$b" "$2/$b"
+    done
+  fi
   local args=(build --network host -t "warden:$version" -t warden:latest
-              --build-arg "VERSION=$version" --build-arg "REVISION=$revision"
-              --build-arg "SOURCE=$source_url" -f Dockerfile .)
+              --build-arg "BINARIES=$binaries" --build-arg "VERSION=$version"
+              --build-arg "REVISION=$revision" --build-arg "SOURCE=$source_url" -f Dockerfile .)
   if [[ $engine == podman ]]; then
     # The docker format keeps HEALTHCHECK (the OCI format drops it).
     args=(build --format docker --network host --ulimit nofile=4096:4096
@@ -60,16 +73,22 @@ build() {
 
 case "${1:-}" in
   base) base ;;
-  build) build ;;
+  build) shift; build "$@" ;;
   run)
     shift
     extra=()
-    if [[ $engine == podman ]]; then extra=(--ulimit host); fi
+    if [[ $engine == podman ]]; then
+      # What this host can grant (rootful podman's defaults may be above a lowered hard limit).
+      extra=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit nproc=4096:4096)
+    fi
     exec "${engine_cmd[@]}" run --rm "${extra[@]}" "$@" warden:latest
     ;;
   test)
-    build
-    WARDEN_CONTAINER_ENGINE=$engine WARDEN_SOURCE_DIR=$PWD exec python3 tests/container/test_container.py
+    shift
+    build "$@"
+    python=/usr/bin/python3  # Debian's, with python3-grpcio
+    [[ -x $python ]] || python=python3
+    WARDEN_CONTAINER_ENGINE=$engine WARDEN_SOURCE_DIR=$PWD exec "$python" tests/container/test_container.py
     ;;
   *)
     sed -n '2,8p' "$0" >&2

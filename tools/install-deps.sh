@@ -26,6 +26,9 @@ if ((!build_only)); then
     libbenchmark-dev python3 python3-grpcio python3-protobuf
     python3-jwt python3-cryptography prometheus postgresql redis-server
     procps
+    # the container image test (rootful podman with runc; debootstrap makes the base image
+    # where no registry is reachable)
+    podman runc debootstrap
   )
 fi
 

@@ -4,7 +4,9 @@
 #   all tests (unit, store contract, integration, end-to-end) on the default build,
 #   unit + integration tests under ASan+UBSan, the concurrent units under TSan, and a bounded
 #   libFuzzer run over the token and JWK parsers.
-# Set WARDEN_SKIP_SANITIZERS=1 and WARDEN_SKIP_FUZZ=1 for a quick local run.
+#   the container image (tools/container.sh test: podman build + tests/container).
+# Set WARDEN_SKIP_SANITIZERS=1, WARDEN_SKIP_FUZZ=1 and WARDEN_SKIP_CONTAINER=1 for a quick
+# local run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
@@ -56,6 +58,25 @@ cmake --preset default >/dev/null
 cmake --build build -j"$jobs"
 echo "== tests (default build)"
 run_ctest default build
+
+if [[ "${WARDEN_SKIP_CONTAINER:-0}" != "1" ]]; then
+  # The image's runtime stage with the binaries of the build above (compiling them again in
+  # the image would double the build time; the image's own compiling stage is what the
+  # release workflow builds).
+  echo "== container image: build (podman) and tests/container"
+  container_started=$SECONDS
+  if ! command -v podman >/dev/null 2>&1 ||
+     ! podman --runtime runc info >/dev/null 2>&1; then
+    echo "test.sh: SKIPPED the container test: podman cannot run on this machine" >&2
+    summary+=("container: SKIPPED (podman cannot run here)")
+  elif bash tools/container.sh test --prebuilt build/bin; then
+    summary+=("container: image built and tested in $((SECONDS - container_started)) s")
+    passed=$((passed + 1))
+  else
+    summary+=("container: FAILED")
+    failed=$((failed + 1))
+  fi
+fi
 
 if [[ "${WARDEN_SKIP_SANITIZERS:-0}" != "1" ]]; then
   echo "== ASan + UBSan: unit and integration tests"

@@ -6,6 +6,7 @@ restart on the same volume, and SIGTERM ending the process with exit 0 inside it
 Needs WARDEN_SOURCE_DIR; WARDEN_CONTAINER_ENGINE (podman, the default, or docker); the image
 warden:latest (`tools/container.sh build`)."""
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,15 @@ def engine(*args, check=True, timeout=120):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=check)
 
 
+def limits():
+    """Rootful podman under a lowered hard limit cannot give a container its default
+    RLIMIT_NOFILE / RLIMIT_NPROC: pass ones this host can grant."""
+    if ENGINE != "podman":
+        return []
+    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return ["--ulimit", "nofile=%d:%d" % (nofile, nofile), "--ulimit", "nproc=4096:4096"]
+
+
 def engine_usable():
     if shutil.which(ENGINE) is None:
         return "%s is not installed" % ENGINE
@@ -64,9 +74,7 @@ class ContainerTest(unittest.TestCase):
         args = ["run", "-d", "--name", self.name, "--read-only", "-v",
                 self.volume + ":/var/lib/warden", "-e", "JWT_SECRET_KEY=" + SECRET,
                 "-p", "127.0.0.1::50051", "-p", "127.0.0.1::50052"]
-        if ENGINE == "podman":
-            args += ["--ulimit", "host"]
-        engine(*(args + list(extra) + [IMAGE]))
+        engine(*(args + limits() + list(extra) + [IMAGE]))
         self.grpc_port = self.published(50051)
         self.health_port = self.published(50052)
 
@@ -128,7 +136,8 @@ class ContainerTest(unittest.TestCase):
         self.assertEqual(code, 0)
 
     def test_without_a_key_it_refuses_to_start_and_says_why(self):
-        r = engine("run", "--rm", "--read-only", IMAGE, check=False, timeout=60)
+        r = engine(*(["run", "--rm", "--read-only"] + limits() + [IMAGE]), check=False,
+                   timeout=60)
         self.assertEqual(r.returncode, 2)
         self.assertIn("no signing key configured", r.stderr + r.stdout)
 
