@@ -48,6 +48,11 @@ if ((!build_only)) && ! command -v nginx >/dev/null 2>&1 && [[ ! -x /usr/sbin/ng
   missing+=(nginx-light)
 fi
 
+# kubectl renders the Kubernetes overlays (tools/check-k8s.sh); a machine may carry another one.
+if ((!build_only)) && ! command -v kubectl >/dev/null 2>&1; then
+  missing+=(kubernetes-client)
+fi
+
 # buf (wire-compatibility lint) comes from npm; a machine may already carry a Node.js with npm.
 if ((!build_only)) && ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
