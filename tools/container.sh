@@ -88,7 +88,11 @@ case "${1:-}" in
     build "$@"
     python=/usr/bin/python3  # Debian's, with python3-grpcio
     [[ -x $python ]] || python=python3
-    WARDEN_CONTAINER_ENGINE=$engine WARDEN_SOURCE_DIR=$PWD exec "$python" tests/container/test_container.py
+    WARDEN_CONTAINER_ENGINE=$engine WARDEN_SOURCE_DIR=$PWD "$python" tests/container/test_container.py
+    if [[ $engine == podman ]]; then
+      # The rendered Kubernetes Deployment, played by podman (tests/container/test_kube_play.py).
+      WARDEN_SOURCE_DIR=$PWD "$python" tests/container/test_kube_play.py
+    fi
     ;;
   *)
     sed -n '2,8p' "$0" >&2
