@@ -52,6 +52,7 @@ echo "clang-format: clean"
 bash tools/check-proto.sh
 promtool check rules deploy/prometheus/alerts.yml
 bash tools/check-k8s.sh
+bash tools/check-ci.sh
 /usr/bin/python3 tools/check-compose.py compose.yaml  # Debian's python3, with jsonschema and yaml
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' deploy/grafana/warden.json
 
