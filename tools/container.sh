@@ -6,6 +6,7 @@
 #                              build warden:<version> and warden:latest from ./Dockerfile
 #                              (--prebuilt: take DIR/wardend and DIR/warden, stripped, instead
 #                              of compiling them in the image)
+#   tools/container.sh probe   exit 0 if this machine can run a container at all
 #   tools/container.sh run ... run warden:latest with the given extra podman/docker arguments
 #   tools/container.sh test [--prebuilt DIR]
 #                              build, then the container end-to-end test (tests/container)
@@ -71,8 +72,19 @@ build() {
     "$("${engine_cmd[@]}" image inspect warden:latest --format '{{.Size}}') bytes"
 }
 
+# Whether this machine can run a container at all (the base image, `true`).
+probe() {
+  base
+  local extra=()
+  if [[ $engine == podman ]]; then
+    extra=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit nproc=4096:4096)
+  fi
+  "${engine_cmd[@]}" run --rm "${extra[@]}" "$base_image" true
+}
+
 case "${1:-}" in
   base) base ;;
+  probe) probe ;;
   build) shift; build "$@" ;;
   run)
     shift

@@ -68,10 +68,10 @@ if [[ "${WARDEN_SKIP_CONTAINER:-0}" != "1" ]]; then
   # release workflow builds).
   echo "== container image: build (podman) and tests/container"
   container_started=$SECONDS
-  if ! command -v podman >/dev/null 2>&1 ||
-     ! podman --runtime runc info >/dev/null 2>&1; then
-    echo "test.sh: SKIPPED the container test: podman cannot run on this machine" >&2
-    summary+=("container: SKIPPED (podman cannot run here)")
+  if ! command -v podman >/dev/null 2>&1 || ! probe=$(bash tools/container.sh probe 2>&1); then
+    echo "test.sh: SKIPPED the container test: podman cannot run a container on this machine:" \
+      "${probe:-podman missing}" >&2
+    summary+=("container: SKIPPED (podman cannot run a container here)")
   elif bash tools/container.sh test --prebuilt build/bin; then
     summary+=("container: image built and tested in $((SECONDS - container_started)) s")
     passed=$((passed + 1))
