@@ -102,8 +102,10 @@ case "${1:-}" in
     [[ -x $python ]] || python=python3
     WARDEN_CONTAINER_ENGINE=$engine WARDEN_SOURCE_DIR=$PWD "$python" tests/container/test_container.py
     if [[ $engine == podman ]]; then
-      # The rendered Kubernetes Deployment, played by podman (tests/container/test_kube_play.py).
+      # The rendered Kubernetes Deployment, played by podman (tests/container/test_kube_play.py),
+      # and compose.yaml with the local override (tests/container/test_compose.py).
       WARDEN_SOURCE_DIR=$PWD "$python" tests/container/test_kube_play.py
+      WARDEN_SOURCE_DIR=$PWD "$python" tests/container/test_compose.py
     fi
     ;;
   *)

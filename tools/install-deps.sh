@@ -28,7 +28,7 @@ if ((!build_only)); then
     procps
     # the container image test (rootful podman with runc; debootstrap makes the base image
     # where no registry is reachable)
-    podman runc debootstrap
+    podman runc debootstrap podman-compose
     # offline checks of compose.yaml (the Compose Specification schema ships with
     # docker-compose)
     docker-compose python3-jsonschema python3-yaml

@@ -7,6 +7,7 @@ sees the token refused through nginx.
 Needs WARDEN_SOURCE_DIR, podman, podman-compose and the image warden:latest."""
 import base64
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,7 +49,14 @@ class ComposeTest(unittest.TestCase):
         with open(key, "w") as f:
             f.write(base64.b64encode(os.urandom(32)).decode())
         os.chmod(key, 0o644)
-        self.env = dict(os.environ, WARDEN_MASTER_KEY_FILE=key,
+        # Rootful podman cannot apply its default limits under this host's hard limit, and
+        # podman-compose passes no --ulimit: a containers.conf does.
+        nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        conf = os.path.join(self.dir, "containers.conf")
+        with open(conf, "w") as f:
+            f.write('[containers]\ndefault_ulimits = ["nofile=%d:%d", "nproc=4096:4096"]\n'
+                    % (nofile, nofile))
+        self.env = dict(os.environ, CONTAINERS_CONF=conf, WARDEN_MASTER_KEY_FILE=key,
                         POSTGRES_PASSWORD=uuid.uuid4().hex, WARDEN_GRPC_PUBLISH="127.0.0.1:",
                         WARDEN_IMAGE="localhost/warden:latest")
 
@@ -67,8 +75,24 @@ class ComposeTest(unittest.TestCase):
                            capture_output=True, text=True, check=True)
         return int(r.stdout.strip().splitlines()[0].rsplit(":", 1)[1])
 
+    def cleanup(self):
+        """What podman-compose 1.0.3's `down -v` leaves: the anonymous volumes of the image's
+        VOLUME and the project's network."""
+        label = "label=io.podman.compose.project=" + self.project
+        ids = subprocess.run(["podman", "ps", "-aq", "--filter", label], capture_output=True,
+                             text=True).stdout.split()
+        if ids:
+            subprocess.run(["podman", "rm", "-f", "-v"] + ids, capture_output=True)
+        subprocess.run(["podman", "network", "rm", "-f", self.project + "_warden"],
+                       capture_output=True)
+        volumes = subprocess.run(["podman", "volume", "ls", "-q", "--filter", label],
+                                 capture_output=True, text=True).stdout.split()
+        if volumes:
+            subprocess.run(["podman", "volume", "rm", "-f"] + volumes, capture_output=True)
+
     def test_two_replicas_behind_nginx_on_postgres_and_redis(self):
         self.addCleanup(self.compose, "down", "-v", check=False)
+        self.addCleanup(self.cleanup)  # runs first: containers with their anonymous volumes
         self.compose("up", "-d", *SERVICES)
         direct = "127.0.0.1:%d" % self.port("warden-1")
         fronted = "127.0.0.1:%d" % self.port("nginx")
@@ -106,14 +130,14 @@ class ComposeTest(unittest.TestCase):
                 return True
             wait_until(refused_everywhere, timeout=10, interval=0.2)
         # The one-shot migration finished with 0; both replicas are still up.
-        states = subprocess.run(
-            ["podman", "ps", "-a", "--filter", "label=io.podman.compose.project=" + self.project,
-             "--format", "{{.Names}} {{.State}} {{.ExitCode}}"],
-            capture_output=True, text=True, check=True).stdout.splitlines()
-        by_name = {line.split()[0]: line.split()[1:] for line in states}
-        self.assertEqual(by_name["%s_migrate_1" % self.project], ["exited", "0"], states)
-        for replica in ("warden-1", "warden-2"):
-            self.assertEqual(by_name["%s_%s_1" % (self.project, replica)][0], "running", states)
+        def state(service):
+            return subprocess.run(
+                ["podman", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}",
+                 "%s_%s_1" % (self.project, service)],
+                capture_output=True, text=True, check=True).stdout.split()
+        self.assertEqual(state("migrate"), ["exited", "0"])
+        for replica in ("warden-1", "warden-2", "nginx"):
+            self.assertEqual(state(replica)[0], "running", replica)
 
 
 if __name__ == "__main__":
