@@ -7,7 +7,6 @@ sees the token refused through nginx.
 Needs WARDEN_SOURCE_DIR, podman, podman-compose and the image warden:latest."""
 import base64
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -20,6 +19,8 @@ import grpc
 SOURCE_DIR = os.environ["WARDEN_SOURCE_DIR"]
 os.environ.setdefault("WARDEN_BIN_DIR", "/nonexistent")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from container_support import limits_conf, missing  # noqa: E402
 from e2e_support import generate_stubs, wait_until  # noqa: E402
 
 generate_stubs(os.path.join(SOURCE_DIR, "proto"), ["auth.proto"])
@@ -30,16 +31,10 @@ from google.protobuf import empty_pb2  # noqa: E402
 SERVICES = ["postgres", "redis", "migrate", "warden-1", "warden-2", "nginx"]
 
 
-def unusable():
-    if shutil.which("podman") is None or shutil.which("podman-compose") is None:
-        return "needs podman and podman-compose"
-    r = subprocess.run(["podman", "image", "inspect", "warden:latest"], capture_output=True)
-    if r.returncode != 0:
-        return "no image warden:latest (run tools/container.sh build)"
-    return None
+MISSING = missing("podman", "podman-compose")
 
 
-@unittest.skipIf(unusable() is not None, unusable() or "")
+@unittest.skipIf(MISSING is not None, MISSING or "")
 class ComposeTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="warden-compose-")
@@ -49,14 +44,8 @@ class ComposeTest(unittest.TestCase):
         with open(key, "w") as f:
             f.write(base64.b64encode(os.urandom(32)).decode())
         os.chmod(key, 0o644)
-        # Rootful podman cannot apply its default limits under this host's hard limit, and
-        # podman-compose passes no --ulimit: a containers.conf does.
-        nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        conf = os.path.join(self.dir, "containers.conf")
-        with open(conf, "w") as f:
-            f.write('[containers]\ndefault_ulimits = ["nofile=%d:%d", "nproc=4096:4096"]\n'
-                    % (nofile, nofile))
-        self.env = dict(os.environ, CONTAINERS_CONF=conf, WARDEN_MASTER_KEY_FILE=key,
+        self.env = dict(os.environ, CONTAINERS_CONF=limits_conf(self.dir),
+                        WARDEN_MASTER_KEY_FILE=key,
                         POSTGRES_PASSWORD=uuid.uuid4().hex, WARDEN_GRPC_PUBLISH="127.0.0.1:",
                         WARDEN_IMAGE="localhost/warden:latest")
 

@@ -8,7 +8,6 @@ Needs WARDEN_SOURCE_DIR, podman, kubectl and the image warden:latest."""
 import base64
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import yaml
 SOURCE_DIR = os.environ["WARDEN_SOURCE_DIR"]
 os.environ.setdefault("WARDEN_BIN_DIR", "/nonexistent")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from container_support import limits_conf, missing  # noqa: E402
 from e2e_support import generate_stubs, wait_until  # noqa: E402
 
 generate_stubs(os.path.join(SOURCE_DIR, "tools/buf/seed"), ["auth.proto"])
@@ -40,15 +41,10 @@ def podman(*args, check=True, env=None, timeout=120):
                           text=True, check=check, env=env, timeout=timeout)
 
 
-def unusable():
-    if shutil.which("podman") is None or shutil.which("kubectl") is None:
-        return "needs podman and kubectl"
-    if podman("image", "inspect", "warden:latest", check=False).returncode != 0:
-        return "no image warden:latest (run tools/container.sh build)"
-    return None
+MISSING = missing("podman", "kubectl")
 
 
-@unittest.skipIf(unusable() is not None, unusable() or "")
+@unittest.skipIf(MISSING is not None, MISSING or "")
 class KubePlayTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="warden-kube-")
@@ -94,13 +90,7 @@ class KubePlayTest(unittest.TestCase):
 
     def test_the_rendered_deployment_serves_the_seed_flow(self):
         played = self.render()
-        # Rootful podman cannot apply its default limits under this host's hard limit.
-        nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        conf = os.path.join(self.dir, "containers.conf")
-        with open(conf, "w") as f:
-            f.write('[containers]\ndefault_ulimits = ["nofile=%d:%d", "nproc=4096:4096"]\n'
-                    % (nofile, nofile))
-        env = dict(os.environ, CONTAINERS_CONF=conf)
+        env = dict(os.environ, CONTAINERS_CONF=limits_conf(self.dir))
         pod = self.name + "-pod-0"
         self.addCleanup(lambda: [podman("volume", "rm", "-f", v, check=False)
                                  for v in self.volumes])
