@@ -68,9 +68,10 @@ if [[ "${WARDEN_SKIP_CONTAINER:-0}" != "1" ]]; then
   # release workflow builds).
   echo "== container image: build (podman) and tests/container"
   container_started=$SECONDS
+  probe="podman is not installed"
   if ! command -v podman >/dev/null 2>&1 || ! probe=$(bash tools/container.sh probe 2>&1); then
     echo "test.sh: SKIPPED the container test: podman cannot run a container on this machine:" \
-      "${probe:-podman missing}" >&2
+      "${probe##*$'\n'}" >&2
     summary+=("container: SKIPPED (podman cannot run a container here)")
   elif bash tools/container.sh test --prebuilt build/bin; then
     summary+=("container: image built and tested in $((SECONDS - container_started)) s")
