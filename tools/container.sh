@@ -27,6 +27,13 @@ version=$(sed -nE 's/^project\(warden VERSION ([0-9.]+).*/\1/p' CMakeLists.txt)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 source_url=$(git remote get-url origin 2>/dev/null || echo unknown)
 
+# Limits a container may get on this host: rootful podman's defaults can sit above a lowered
+# hard limit ("error setting rlimit type 7"), and `--ulimit host` does not help.
+run_limits=()
+if [[ $engine == podman ]]; then
+  run_limits=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit nproc=4096:4096)
+fi
+
 base() {
   if "${engine_cmd[@]}" image exists "$base_image" 2>/dev/null ||
      "${engine_cmd[@]}" image inspect "$base_image" >/dev/null 2>&1; then
@@ -75,11 +82,7 @@ build() {
 # Whether this machine can run a container at all (the base image, `true`).
 probe() {
   base
-  local extra=()
-  if [[ $engine == podman ]]; then
-    extra=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit nproc=4096:4096)
-  fi
-  "${engine_cmd[@]}" run --rm "${extra[@]}" "$base_image" true
+  "${engine_cmd[@]}" run --rm "${run_limits[@]}" "$base_image" true
 }
 
 case "${1:-}" in
@@ -88,12 +91,7 @@ case "${1:-}" in
   build) shift; build "$@" ;;
   run)
     shift
-    extra=()
-    if [[ $engine == podman ]]; then
-      # What this host can grant (rootful podman's defaults may be above a lowered hard limit).
-      extra=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit nproc=4096:4096)
-    fi
-    exec "${engine_cmd[@]}" run --rm "${extra[@]}" "$@" warden:latest
+    exec "${engine_cmd[@]}" run --rm "${run_limits[@]}" "$@" warden:latest
     ;;
   test)
     shift

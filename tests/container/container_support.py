@@ -17,6 +17,13 @@ def missing(*tools, image="warden:latest"):
     return None
 
 
+def ulimit_args():
+    """`--ulimit` arguments this host can grant: rootful podman's defaults can sit above a
+    lowered hard limit, and `--ulimit host` does not help."""
+    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return ["--ulimit", "nofile=%d:%d" % (nofile, nofile), "--ulimit", "nproc=4096:4096"]
+
+
 def limits_conf(directory):
     """A containers.conf whose default_ulimits this host can grant: rootful podman's defaults
     sit above a lowered hard limit, and `kube play` and podman-compose pass no --ulimit.

@@ -6,7 +6,6 @@ restart on the same volume, and SIGTERM ending the process with exit 0 inside it
 Needs WARDEN_SOURCE_DIR; WARDEN_CONTAINER_ENGINE (podman, the default, or docker); the image
 warden:latest (`tools/container.sh build`)."""
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,8 @@ import grpc
 SOURCE_DIR = os.environ["WARDEN_SOURCE_DIR"]
 os.environ.setdefault("WARDEN_BIN_DIR", "/nonexistent")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from container_support import ulimit_args  # noqa: E402
 from e2e_support import generate_stubs, wait_until  # noqa: E402
 
 generate_stubs(os.path.join(SOURCE_DIR, "tools/buf/seed"), ["auth.proto"])
@@ -41,12 +42,7 @@ def engine(*args, check=True, timeout=120):
 
 
 def limits():
-    """Rootful podman under a lowered hard limit cannot give a container its default
-    RLIMIT_NOFILE / RLIMIT_NPROC: pass ones this host can grant."""
-    if ENGINE != "podman":
-        return []
-    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    return ["--ulimit", "nofile=%d:%d" % (nofile, nofile), "--ulimit", "nproc=4096:4096"]
+    return ulimit_args() if ENGINE == "podman" else []
 
 
 def engine_usable():
