@@ -19,20 +19,26 @@ using ::testing::HasSubstr;
 class AuthServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    AuthService::Ports ports = FakePorts();
+    ports.throttle = &throttle_;
     absl::StatusOr<std::unique_ptr<AuthService>> service = AuthService::Create(
-        AuthService::Ports{.users = users_,
-                           .sessions = sessions_,
-                           .hasher = hasher_,
-                           .codec = codec_,
-                           .random = random_,
-                           .token_hasher = token_hasher_,
-                           .sealer = sealer_,
-                           .revocations = revocations_,
-                           .clock = clock_,
-                           .throttle = &throttle_},
-        AuthService::Options{.refresh_reuse_grace = seconds(10), .leeway = seconds(30)});
+        ports, AuthService::Options{.refresh_reuse_grace = seconds(10), .leeway = seconds(30)});
     ASSERT_THAT(service, IsOk());
     auth_ = *std::move(service);
+  }
+
+  // The fixture's fakes, shared by every service a test makes (no throttle, no events).
+  AuthService::Ports FakePorts() { return FakePorts(revocations_); }
+  AuthService::Ports FakePorts(RevocationList& revocations) {
+    return AuthService::Ports{.users = users_,
+                              .sessions = sessions_,
+                              .hasher = hasher_,
+                              .codec = codec_,
+                              .random = random_,
+                              .token_hasher = token_hasher_,
+                              .sealer = sealer_,
+                              .revocations = revocations,
+                              .clock = clock_};
   }
 
   User RegisterAlice() {
@@ -275,16 +281,7 @@ TEST_F(AuthServiceTest, StolenStableTokenDiesWithLogoutAndCannotDowngradeARotati
 
 TEST_F(AuthServiceTest, AlwaysPolicyRotatesEverySessionAndRefusesStable) {
   std::unique_ptr<AuthService> auth =
-      AuthService::Create(AuthService::Ports{.users = users_,
-                                             .sessions = sessions_,
-                                             .hasher = hasher_,
-                                             .codec = codec_,
-                                             .random = random_,
-                                             .token_hasher = token_hasher_,
-                                             .sealer = sealer_,
-                                             .revocations = revocations_,
-                                             .clock = clock_},
-                          {.refresh_policy = AuthService::RefreshPolicy::kAlways})
+      AuthService::Create(FakePorts(), {.refresh_policy = AuthService::RefreshPolicy::kAlways})
           .value();
   RegisterAlice();
   TokenPair pair = auth->Login("alice", "correct horse").value();
@@ -318,18 +315,7 @@ TEST_F(AuthServiceTest, RevocationsSurviveRestartThroughTheStore) {
   TokenPair pair = auth_->Login("alice", "correct horse").value();
   ASSERT_THAT(auth_->Logout(pair.access_token), IsOk());
   RevocationList fresh;
-  std::unique_ptr<AuthService> restarted =
-      AuthService::Create(AuthService::Ports{.users = users_,
-                                             .sessions = sessions_,
-                                             .hasher = hasher_,
-                                             .codec = codec_,
-                                             .random = random_,
-                                             .token_hasher = token_hasher_,
-                                             .sealer = sealer_,
-                                             .revocations = fresh,
-                                             .clock = clock_},
-                          {})
-          .value();
+  std::unique_ptr<AuthService> restarted = AuthService::Create(FakePorts(fresh), {}).value();
   EXPECT_THAT(restarted->Validate(pair.access_token), IsOk()) << "before loading";
   ASSERT_THAT(restarted->LoadRevocations(), IsOk());
   EXPECT_THAT(restarted->Validate(pair.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
@@ -385,19 +371,10 @@ class RecordingEvents final : public AuthEvents {
 
 TEST_F(AuthServiceTest, ReportsEventsForMetrics) {
   RecordingEvents events;
+  AuthService::Ports ports = FakePorts();
+  ports.events = &events;
   std::unique_ptr<AuthService> auth =
-      AuthService::Create(AuthService::Ports{.users = users_,
-                                             .sessions = sessions_,
-                                             .hasher = hasher_,
-                                             .codec = codec_,
-                                             .random = random_,
-                                             .token_hasher = token_hasher_,
-                                             .sealer = sealer_,
-                                             .revocations = revocations_,
-                                             .clock = clock_,
-                                             .events = &events},
-                          {.refresh_reuse_grace = seconds(10)})
-          .value();
+      AuthService::Create(ports, {.refresh_reuse_grace = seconds(10)}).value();
   ASSERT_THAT(auth->Register({.username = "zed", .email = "z@example.com", .password = "12345678"}),
               IsOk());
   EXPECT_FALSE(
