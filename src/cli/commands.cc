@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "client/admin_client.h"
 #include "client/auth_client.h"
 #include "google/protobuf/util/json_util.h"
 #include "warden/v1/admin.pb.h"
@@ -47,7 +48,9 @@ Commands:
     (admin commands act as the logged-in user, or with an API key: --api-key / WARDEN_API_KEY)
 
 Global flags:
-  --addr HOST:PORT       server address (WARDEN_ADDR, default 127.0.0.1:50051)
+  --addr TARGET          server: HOST:PORT, dns:///NAME:PORT (every address, balanced),
+                         dns://DNS-SERVER:PORT/NAME:PORT, ipv4:A:P,B:P
+                         (WARDEN_ADDR, default 127.0.0.1:50051)
   --output text|json     output format (default text)
   --credentials FILE     credentials file (WARDEN_CREDENTIALS, default
                          $XDG_CONFIG_HOME/warden/credentials.json or ~/.config/warden/...)
@@ -101,8 +104,8 @@ int ExitCodeFor(const absl::Status& status) {
 class Command {
  public:
   Command(Options options, const std::map<std::string, std::string>& env, client::AuthClient& api,
-          Io io)
-      : options_(std::move(options)), env_(env), api_(api), io_(io) {}
+          std::shared_ptr<client::UnaryInvoker> invoker, Io io)
+      : options_(std::move(options)), env_(env), api_(api), invoker_(std::move(invoker)), io_(io) {}
 
   int Dispatch() {
     const std::string& c = options_.command;
@@ -371,23 +374,25 @@ class Command {
     return absl::OkStatus();
   }
 
-  // Makes the call and prints the response as JSON (one line with --output json, indented
-  // otherwise).
-  int CallAndPrint(const std::string& method, const google::protobuf::Message& request,
-                   google::protobuf::Message& response) {
-    std::string bearer;
-    std::string api_key;
-    if (absl::Status s = Credential(bearer, api_key); !s.ok()) {
+  // Makes the typed admin or account call as the stored user (or API key) and prints the
+  // response as JSON (one line with --output json, indented otherwise).
+  template <typename Response, typename Request>
+  int CallAndPrint(absl::StatusOr<Response> (client::AdminClient::*call)(const Request&),
+                   const Request& request) {
+    client::Credential credential;
+    if (absl::Status s = Credential(credential.bearer, credential.api_key); !s.ok()) {
       return Fail(s);
     }
-    if (absl::Status s = api_.Call(method, request, response, bearer, api_key); !s.ok()) {
-      return Fail(s);
+    client::AdminClient admin(invoker_, credential);
+    absl::StatusOr<Response> response = (admin.*call)(request);
+    if (!response.ok()) {
+      return Fail(response.status());
     }
     google::protobuf::util::JsonPrintOptions print;
     print.add_whitespace = !options_.json;
     print.preserve_proto_field_names = true;
     std::string text;
-    (void)google::protobuf::util::MessageToJsonString(response, &text, print);
+    (void)google::protobuf::util::MessageToJsonString(*response, &text, print);
     io_.out << text << (options_.json || text.empty() || text.back() != '\n' ? "\n" : "");
     return kOk;
   }
@@ -435,16 +440,14 @@ class Command {
     }
     request.set_current_password(*current);
     request.set_new_password(*next);
-    pb::ChangePasswordResponse response;
-    std::string bearer;
-    std::string api_key;
-    if (absl::Status s = Credential(bearer, api_key); !s.ok()) {
+    client::Credential credential;
+    if (absl::Status s = Credential(credential.bearer, credential.api_key); !s.ok()) {
       return Fail(s);
     }
-    if (absl::Status s = api_.Call("/warden.v1.AccountService/ChangePassword", request, response,
-                                   bearer, api_key);
-        !s.ok()) {
-      return Fail(s);
+    if (absl::StatusOr<pb::ChangePasswordResponse> response =
+            client::AdminClient(invoker_, credential).ChangePassword(request);
+        !response.ok()) {
+      return Fail(response.status());
     }
     Print(Json{{"ok", true}}, "password changed; your other sessions were signed out\n");
     return kOk;
@@ -455,34 +458,30 @@ class Command {
     const std::string noun = Word(0);
     const std::string verb = Word(1);
     const std::string arg = Word(2);
-    const std::string prefix = "/warden.v1.AdminService/";
+    using client::AdminClient;
     bool bad = false;
     if (noun == "users" && verb == "list") {
       pb::ListUsersRequest request;
       request.set_page_size(static_cast<int32_t>(IntFlag("page-size", bad).value_or(0)));
       request.set_page_token(Flag("page-token").value_or(""));
-      pb::ListUsersResponse response;
       return bad ? Usage("--page-size must be a number")
-                 : CallAndPrint(prefix + "ListUsers", request, response);
+                 : CallAndPrint(&AdminClient::ListUsers, request);
     }
     if (noun == "users" && !arg.empty() && verb == "get") {
       pb::GetUserRequest request;
       request.set_user_id(arg);
-      pb::GetUserResponse response;
-      return CallAndPrint(prefix + "GetUser", request, response);
+      return CallAndPrint(&AdminClient::GetUser, request);
     }
     if (noun == "users" && !arg.empty() && (verb == "disable" || verb == "enable")) {
       pb::SetDisabledRequest request;
       request.set_user_id(arg);
       request.set_disabled(verb == "disable");
-      pb::SetDisabledResponse response;
-      return CallAndPrint(prefix + "SetDisabled", request, response);
+      return CallAndPrint(&AdminClient::SetDisabled, request);
     }
     if (noun == "users" && !arg.empty() && verb == "delete") {
       pb::DeleteUserRequest request;
       request.set_user_id(arg);
-      pb::DeleteUserResponse response;
-      return CallAndPrint(prefix + "DeleteUser", request, response);
+      return CallAndPrint(&AdminClient::DeleteUser, request);
     }
     if (noun == "users" && !arg.empty() && verb == "set-password") {
       std::optional<std::string> password = Password();
@@ -492,8 +491,7 @@ class Command {
       pb::SetPasswordRequest request;
       request.set_user_id(arg);
       request.set_new_password(*password);
-      pb::SetPasswordResponse response;
-      return CallAndPrint(prefix + "SetPassword", request, response);
+      return CallAndPrint(&AdminClient::SetPassword, request);
     }
     if (noun == "roles" && verb == "set" && !arg.empty() && options_.words.size() <= 4) {
       pb::SetRolesRequest request;
@@ -501,27 +499,23 @@ class Command {
       for (const std::string& role : SplitList(Word(3))) {
         request.add_roles(role);
       }
-      pb::SetRolesResponse response;
-      return CallAndPrint(prefix + "SetRoles", request, response);
+      return CallAndPrint(&AdminClient::SetRoles, request);
     }
     if (noun == "sessions" && !arg.empty()) {
       if (verb == "list") {
         pb::ListSessionsRequest request;
         request.set_user_id(arg);
-        pb::ListSessionsResponse response;
-        return CallAndPrint(prefix + "ListSessions", request, response);
+        return CallAndPrint(&AdminClient::ListSessions, request);
       }
       if (verb == "revoke") {
         pb::RevokeSessionRequest request;
         request.set_session_id(arg);
-        pb::RevokeSessionResponse response;
-        return CallAndPrint(prefix + "RevokeSession", request, response);
+        return CallAndPrint(&AdminClient::RevokeSession, request);
       }
       if (verb == "revoke-all") {
         pb::RevokeUserSessionsRequest request;
         request.set_user_id(arg);
-        pb::RevokeUserSessionsResponse response;
-        return CallAndPrint(prefix + "RevokeUserSessions", request, response);
+        return CallAndPrint(&AdminClient::RevokeUserSessions, request);
       }
     }
     if (noun == "apikeys" && verb == "create") {
@@ -534,20 +528,17 @@ class Command {
       if (request.name().empty() || bad) {
         return Usage("needs --name (and --ttl-seconds as a number)");
       }
-      pb::CreateApiKeyResponse response;
-      return CallAndPrint(prefix + "CreateApiKey", request, response);
+      return CallAndPrint(&AdminClient::CreateApiKey, request);
     }
     if (noun == "apikeys" && verb == "list") {
       pb::ListApiKeysRequest request;
       request.set_include_revoked(Flag("all").has_value());
-      pb::ListApiKeysResponse response;
-      return CallAndPrint(prefix + "ListApiKeys", request, response);
+      return CallAndPrint(&AdminClient::ListApiKeys, request);
     }
     if (noun == "apikeys" && verb == "revoke" && !arg.empty()) {
       pb::RevokeApiKeyRequest request;
       request.set_id(arg);
-      pb::RevokeApiKeyResponse response;
-      return CallAndPrint(prefix + "RevokeApiKey", request, response);
+      return CallAndPrint(&AdminClient::RevokeApiKey, request);
     }
     if (noun == "audit" && verb == "list") {
       pb::ListAuditEventsRequest request;
@@ -563,8 +554,7 @@ class Command {
       if (bad) {
         return Usage("--since-seconds and --limit must be numbers");
       }
-      pb::ListAuditEventsResponse response;
-      return CallAndPrint(prefix + "ListAuditEvents", request, response);
+      return CallAndPrint(&AdminClient::ListAuditEvents, request);
     }
     return Usage("unknown admin command; see warden --help");
   }
@@ -572,6 +562,7 @@ class Command {
   Options options_;
   const std::map<std::string, std::string>& env_;
   client::AuthClient& api_;
+  std::shared_ptr<client::UnaryInvoker> invoker_;
   Io io_;
 };
 
@@ -681,15 +672,15 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
     io.err << kUsageText;
     return kUsage;
   }
-  std::shared_ptr<client::AuthStub> stub = stubs(options.address, options.channel);
-  if (stub == nullptr) {
-    io.err << "warden: cannot set up the connection (check the --tls-* files)\n";
+  absl::StatusOr<Stubs> made = stubs(options.address, options.channel);
+  if (!made.ok()) {
+    io.err << "warden: cannot set up the connection: " << made.status().message() << "\n";
     return kUsage;
   }
   client::AuthClient api =
-      client::AuthClient(stub, {.timeout = std::chrono::seconds(options.timeout_seconds)})
+      client::AuthClient(made->auth, {.timeout = std::chrono::seconds(options.timeout_seconds)})
           .WithTraceparent(options.traceparent);
-  return Command(options, environment, api, io).Dispatch();
+  return Command(options, environment, api, made->invoker, io).Dispatch();
 }
 
 }  // namespace warden::cli

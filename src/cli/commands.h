@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "client/auth_stub.h"
-#include "client/grpc_auth_stub.h"
+#include "client/channel.h"
+#include "client/unary_invoker.h"
 
 namespace warden::cli {
 
@@ -23,10 +24,17 @@ enum ExitCode : int {
   kResourceExhausted = 6  // rate limited or busy: retry later
 };
 
-// Builds the stub for an address and transport; tests pass one that returns a fake. Returns
-// nullptr (after printing why) when the channel cannot be made.
-using StubFactory = std::function<std::shared_ptr<client::AuthStub>(
-    const std::string& address, const client::ChannelOptions& channel)>;
+// What the commands call: the seed's service, and the client stack under the admin and account
+// commands (client::AdminClient).
+struct Stubs {
+  std::shared_ptr<client::AuthStub> auth;
+  std::shared_ptr<client::UnaryInvoker> invoker;
+};
+
+// Builds the stubs for a target (host:port, dns:///name:port, ipv4:a:p,b:p) and transport;
+// tests pass one that returns fakes. Returns an error when the target or the TLS files are bad.
+using StubFactory = std::function<absl::StatusOr<Stubs>(const std::string& target,
+                                                        const client::ChannelOptions& channel)>;
 
 struct Io {
   std::istream& in;

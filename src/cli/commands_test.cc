@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/testing/mock_auth_stub.h"
+#include "warden/v1/admin.pb.h"
 
 namespace warden::cli {
 namespace {
@@ -27,6 +28,7 @@ class CommandsTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     env_ = {{"WARDEN_CREDENTIALS", (dir_ / "sub" / "credentials.json").string()}};
     stub_ = std::make_shared<client::MockAuthStub>();
+    invoker_ = std::make_shared<client::MockUnaryInvoker>();
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -35,12 +37,13 @@ class CommandsTest : public ::testing::Test {
     in_.clear();
     out_.str("");
     err_.str("");
-    return ::warden::cli::Run(args, env_,
-                              [this](const std::string& address, const client::ChannelOptions&) {
-                                last_address_ = address;
-                                return stub_;
-                              },
-                              {.in = in_, .out = out_, .err = err_});
+    return ::warden::cli::Run(
+        args, env_,
+        [this](const std::string& address, const client::ChannelOptions&) -> absl::StatusOr<Stubs> {
+          last_address_ = address;
+          return Stubs{.auth = stub_, .invoker = invoker_};
+        },
+        {.in = in_, .out = out_, .err = err_});
   }
 
   void LoginAs(const std::string& access, const std::string& refresh) {
@@ -64,6 +67,7 @@ class CommandsTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::map<std::string, std::string> env_;
   std::shared_ptr<client::MockAuthStub> stub_;
+  std::shared_ptr<client::MockUnaryInvoker> invoker_;
   std::istringstream in_;
   std::ostringstream out_;
   std::ostringstream err_;
@@ -82,7 +86,7 @@ TEST_F(CommandsTest, LoginWritesPrivateCredentialsFile) {
 TEST_F(CommandsTest, LoginSendsPasswordFromStdin) {
   ::auth::LoginResponse response;
   EXPECT_CALL(*stub_, Login(_, _))
-      .WillOnce([&](grpc::ClientContext&, const ::auth::LoginRequest& request) {
+      .WillOnce([&](client::CallContext&, const ::auth::LoginRequest& request) {
         EXPECT_EQ(request.username(), "alice");
         EXPECT_EQ(request.password(), "secret password");
         return absl::StatusOr<::auth::LoginResponse>(response);
@@ -117,13 +121,37 @@ TEST_F(CommandsTest, RefreshStoresRotatedTokens) {
   response.set_access_token("access-2");
   response.set_refresh_token("wrt_refresh-2");
   EXPECT_CALL(*stub_, RefreshToken(_, _))
-      .WillOnce([&](grpc::ClientContext&, const ::auth::RefreshTokenRequest& request) {
+      .WillOnce([&](client::CallContext&, const ::auth::RefreshTokenRequest& request) {
         EXPECT_EQ(request.refresh_token(), "wrt_refresh-1");
         return absl::StatusOr<::auth::RefreshTokenResponse>(response);
       });
   EXPECT_EQ(RunCli({"refresh"}), kOk);
   EXPECT_THAT(Credentials(), HasSubstr("wrt_refresh-2"));
   EXPECT_THAT(Credentials(), ::testing::Not(HasSubstr("wrt_refresh-1")));
+}
+
+TEST_F(CommandsTest, AdminCommandsMakeTypedCallsAsTheApiKeyAndPrintJson) {
+  EXPECT_CALL(*invoker_, Invoke(_, _, _, _))
+      .WillOnce([](client::CallContext& context, const client::Method& method,
+                   const google::protobuf::Message& request, google::protobuf::Message& response) {
+        EXPECT_EQ(method.name, "/warden.v1.AdminService/SetRoles");
+        EXPECT_EQ(context.Metadata("x-api-key"), "wak_key");
+        EXPECT_EQ(context.Metadata("authorization"), "");
+        const auto& roles = dynamic_cast<const ::warden::v1::SetRolesRequest&>(request);
+        EXPECT_EQ(roles.user_id(), "u-1");
+        EXPECT_EQ(roles.roles_size(), 2);
+        dynamic_cast<::warden::v1::SetRolesResponse&>(response).mutable_user()->add_roles("admin");
+        return absl::OkStatus();
+      });
+  EXPECT_EQ(RunCli({"--output", "json", "--api-key", "wak_key", "admin", "roles", "set", "u-1",
+                    "admin,user"}),
+            kOk);
+  EXPECT_THAT(out_.str(), HasSubstr(R"("user":{"roles":["admin"]})"));
+
+  EXPECT_CALL(*invoker_, Invoke(_, _, _, _))
+      .WillOnce(Return(absl::PermissionDeniedError("needs users:write")));
+  EXPECT_EQ(RunCli({"--api-key", "wak_key", "admin", "users", "delete", "u-1"}), kRejected);
+  EXPECT_THAT(err_.str(), HasSubstr("needs users:write"));
 }
 
 TEST_F(CommandsTest, LogoutRemovesCredentials) {

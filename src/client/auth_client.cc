@@ -2,21 +2,24 @@
 
 namespace warden::client {
 
-std::unique_ptr<grpc::ClientContext> AuthClient::NewContext(const std::string& bearer) const {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + options_.timeout);
+CallContext AuthClient::NewContext(const std::string& bearer) const {
+  CallContext context;
+  if (options_.timeout.count() > 0) {
+    context.deadline = std::chrono::system_clock::now() + options_.timeout;
+  }
   if (!bearer.empty()) {
-    context->AddMetadata("authorization", "Bearer " + bearer);
+    context.metadata.emplace_back("authorization", "Bearer " + bearer);
   }
   if (!traceparent_.empty()) {
-    context->AddMetadata("traceparent", traceparent_);
+    context.metadata.emplace_back("traceparent", traceparent_);
   }
   return context;
 }
 
 absl::StatusOr<::auth::RegisterResponse> AuthClient::Register(
     const ::auth::RegisterRequest& request) {
-  return stub_->Register(*NewContext(), request);
+  CallContext context = NewContext();
+  return stub_->Register(context, request);
 }
 
 absl::StatusOr<::auth::LoginResponse> AuthClient::Login(const std::string& username,
@@ -26,44 +29,38 @@ absl::StatusOr<::auth::LoginResponse> AuthClient::Login(const std::string& usern
   request.set_password(password);
   // This client keeps RefreshTokenResponse.refresh_token, so it can take rotation.
   request.set_refresh_token_mode(::auth::REFRESH_TOKEN_MODE_ROTATING);
-  return stub_->Login(*NewContext(), request);
+  CallContext context = NewContext();
+  return stub_->Login(context, request);
 }
 
 absl::StatusOr<::auth::RefreshTokenResponse> AuthClient::RefreshToken(
     const std::string& refresh_token) {
   ::auth::RefreshTokenRequest request;
   request.set_refresh_token(refresh_token);
-  return stub_->RefreshToken(*NewContext(), request);
+  CallContext context = NewContext();
+  return stub_->RefreshToken(context, request);
 }
 
 absl::StatusOr<::auth::TokenInfo> AuthClient::ValidateToken(const std::string& access_token) {
-  return stub_->ValidateToken(*NewContext(access_token));
+  CallContext context = NewContext(access_token);
+  return stub_->ValidateToken(context);
 }
 
 absl::Status AuthClient::Logout(const std::string& access_token) {
-  return stub_->Logout(*NewContext(access_token));
+  CallContext context = NewContext(access_token);
+  return stub_->Logout(context);
 }
 
 absl::StatusOr<::grpc::health::v1::HealthCheckResponse::ServingStatus> AuthClient::Health(
     const std::string& service) {
   ::grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
-  absl::StatusOr<::grpc::health::v1::HealthCheckResponse> response =
-      stub_->Check(*NewContext(), request);
+  CallContext context = NewContext();
+  absl::StatusOr<::grpc::health::v1::HealthCheckResponse> response = stub_->Check(context, request);
   if (!response.ok()) {
     return response.status();
   }
   return response->status();
-}
-
-absl::Status AuthClient::Call(const std::string& method, const google::protobuf::Message& request,
-                              google::protobuf::Message& response, const std::string& bearer,
-                              const std::string& api_key) {
-  std::unique_ptr<grpc::ClientContext> context = NewContext(api_key.empty() ? bearer : "");
-  if (!api_key.empty()) {
-    context->AddMetadata("x-api-key", api_key);
-  }
-  return stub_->Call(*context, method, request, response);
 }
 
 }  // namespace warden::client

@@ -8,12 +8,13 @@
 
 namespace warden::client {
 
-// The public client API: plain arguments in, StatusOr out. Sets a deadline on every call and
-// the bearer header where a call needs one. Thread-safe. Shares ownership of `stub`.
+// The public client API for the seed's service: plain arguments in, StatusOr out. Sets the
+// bearer header where a call needs one; deadlines are the methods' defaults unless
+// Options::timeout is set. Thread-safe. Shares ownership of `stub`.
 class AuthClient {
  public:
   struct Options {
-    std::chrono::milliseconds timeout = std::chrono::seconds(10);
+    std::chrono::milliseconds timeout{0};  // zero: each method's default (methods.h)
   };
   AuthClient(std::shared_ptr<AuthStub> stub, Options options)
       : stub_(std::move(stub)), options_(options) {}
@@ -36,13 +37,9 @@ class AuthClient {
   // Returns the serving status of `service` ("" for the whole server).
   absl::StatusOr<::grpc::health::v1::HealthCheckResponse::ServingStatus> Health(
       const std::string& service);
-  // Calls unary `method` (full name) as `bearer` (an access token) or with `api_key`.
-  absl::Status Call(const std::string& method, const google::protobuf::Message& request,
-                    google::protobuf::Message& response, const std::string& bearer,
-                    const std::string& api_key = "");
 
  private:
-  std::unique_ptr<grpc::ClientContext> NewContext(const std::string& bearer = "") const;
+  CallContext NewContext(const std::string& bearer = "") const;
 
   std::shared_ptr<AuthStub> stub_;
   Options options_;

@@ -7,12 +7,6 @@
 namespace warden::observability {
 namespace {
 
-constexpr std::array<absl::string_view, 17> kCodeNames = {
-    "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
-    "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
-    "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
-    "DataLoss", "Unauthenticated"};
-
 // prometheus.DefBuckets, which go-grpc-prometheus uses for grpc_server_handling_seconds.
 const prometheus::Histogram::BucketBoundaries& DefaultBuckets() {
   static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
@@ -75,10 +69,6 @@ class MetricsInterceptor final : public grpc::experimental::Interceptor {
 
 }  // namespace
 
-absl::string_view GrpcCodeName(int code) {
-  return code >= 0 && code < 17 ? kCodeNames[static_cast<size_t>(code)] : "Unknown";
-}
-
 GrpcServerMetrics::GrpcServerMetrics(prometheus::Registry& registry)
     : started_(prometheus::BuildCounter()
                    .Name("grpc_server_started_total")
@@ -127,7 +117,7 @@ void GrpcServerMetrics::RegisterService(const std::string& service_full_name) {
     metrics->handling_seconds = &handling_seconds_.Add(labels, DefaultBuckets());
     for (int code = 0; code < 17; ++code) {
       std::map<std::string, std::string> with_code = labels;
-      with_code["grpc_code"] = std::string(kCodeNames[static_cast<size_t>(code)]);
+      with_code["grpc_code"] = std::string(GrpcCodeName(code));
       metrics->handled[static_cast<size_t>(code)] = &handled_.Add(with_code);
     }
     methods_.emplace(absl::StrCat("/", service_full_name, "/", method->name()), std::move(metrics));

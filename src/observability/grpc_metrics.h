@@ -14,12 +14,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
+#include "common/grpc_code_name.h"
 
 namespace warden::observability {
 
-// Returns the CamelCase name go-grpc-prometheus uses for a status code ("OK", "Canceled",
-// "InvalidArgument", "Unauthenticated", ...).
-absl::string_view GrpcCodeName(int code);
+using ::warden::GrpcCodeName;
 
 // The gRPC server metric family exactly as go-grpc-prometheus names it, so stock dashboards and
 // alerts work: grpc_server_started_total, grpc_server_handled_total (+grpc_code),

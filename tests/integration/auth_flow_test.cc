@@ -108,13 +108,13 @@ TEST_F(AuthFlowTest, BearerSchemeIsCaseInsensitiveAndOtherSchemesFail) {
                                                  {"BEARER " + token, true},
                                                  {"Basic " + token, false},
                                                  {token, false}}) {
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", header);
+    client::CallContext context;
+    context.metadata.emplace_back("authorization", header);
     EXPECT_EQ(stub_->ValidateToken(context).ok(), ok) << header.substr(0, 10);
   }
-  grpc::ClientContext twice;
-  twice.AddMetadata("authorization", "Bearer " + token);
-  twice.AddMetadata("authorization", "Bearer " + token);
+  client::CallContext twice;
+  twice.metadata.emplace_back("authorization", "Bearer " + token);
+  twice.metadata.emplace_back("authorization", "Bearer " + token);
   EXPECT_THAT(stub_->ValidateToken(twice), StatusIs(absl::StatusCode::kUnauthenticated))
       << "ambiguous credentials are refused";
 }

@@ -93,9 +93,10 @@ TEST_F(KeysTest, ReplicasSharingAStoreShareKeysAndTrustEachOthersTokens) {
 
   ASSERT_THAT(client().Register(User("kate")), IsOk());
   const std::string token = client().Login("kate", "password-of-kate")->access_token();
-  client::AuthClient other(std::make_shared<client::GrpcAuthStub>(client::MakeChannel(
-                               "127.0.0.1:" + std::to_string((*replica)->port()))),
-                           {});
+  client::AuthClient other(
+      std::make_shared<client::InvokerAuthStub>(std::make_shared<client::GrpcInvoker>(
+          client::MakeChannel("127.0.0.1:" + std::to_string((*replica)->port())))),
+      {});
   EXPECT_THAT(other.ValidateToken(token), IsOk());
   (*replica)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
 }

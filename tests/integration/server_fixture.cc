@@ -21,7 +21,8 @@ void ServerFixture::SetUp() {
   absl::StatusOr<std::unique_ptr<app::WardenServer>> server = app::WardenServer::Start(config);
   ASSERT_THAT(server, IsOk());
   server_ = *std::move(server);
-  stub_ = std::make_shared<client::GrpcAuthStub>(client::MakeChannel(Address()));
+  stub_ = std::make_shared<client::InvokerAuthStub>(
+      std::make_shared<client::GrpcInvoker>(client::MakeChannel(Address())));
   client_ = std::make_unique<client::AuthClient>(stub_, client::AuthClient::Options{});
 }
 

@@ -8,7 +8,9 @@
 
 #include "app/warden_server.h"
 #include "client/auth_client.h"
-#include "client/grpc_auth_stub.h"
+#include "client/channel.h"
+#include "client/grpc_invoker.h"
+#include "client/invoker_auth_stub.h"
 
 namespace warden::testing {
 
@@ -26,7 +28,7 @@ class ServerFixture : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<app::WardenServer> server_;
-  std::shared_ptr<client::GrpcAuthStub> stub_;
+  std::shared_ptr<client::InvokerAuthStub> stub_;
   std::unique_ptr<client::AuthClient> client_;
 };
 

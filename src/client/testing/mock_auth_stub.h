@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 
 #include "client/auth_stub.h"
+#include "client/unary_invoker.h"
 
 namespace warden::client {
 
@@ -10,17 +11,22 @@ namespace warden::client {
 class MockAuthStub : public AuthStub {
  public:
   MOCK_METHOD(absl::StatusOr<::auth::RegisterResponse>, Register,
-              (grpc::ClientContext&, const ::auth::RegisterRequest&), (override));
+              (CallContext&, const ::auth::RegisterRequest&), (override));
   MOCK_METHOD(absl::StatusOr<::auth::LoginResponse>, Login,
-              (grpc::ClientContext&, const ::auth::LoginRequest&), (override));
+              (CallContext&, const ::auth::LoginRequest&), (override));
   MOCK_METHOD(absl::StatusOr<::auth::RefreshTokenResponse>, RefreshToken,
-              (grpc::ClientContext&, const ::auth::RefreshTokenRequest&), (override));
-  MOCK_METHOD(absl::StatusOr<::auth::TokenInfo>, ValidateToken, (grpc::ClientContext&), (override));
-  MOCK_METHOD(absl::Status, Logout, (grpc::ClientContext&), (override));
+              (CallContext&, const ::auth::RefreshTokenRequest&), (override));
+  MOCK_METHOD(absl::StatusOr<::auth::TokenInfo>, ValidateToken, (CallContext&), (override));
+  MOCK_METHOD(absl::Status, Logout, (CallContext&), (override));
   MOCK_METHOD(absl::StatusOr<::grpc::health::v1::HealthCheckResponse>, Check,
-              (grpc::ClientContext&, const ::grpc::health::v1::HealthCheckRequest&), (override));
-  MOCK_METHOD(absl::Status, Call,
-              (grpc::ClientContext&, const std::string&, const google::protobuf::Message&,
+              (CallContext&, const ::grpc::health::v1::HealthCheckRequest&), (override));
+};
+
+// A gmock UnaryInvoker: the seam under AdminClient and every decorator of the stack.
+class MockUnaryInvoker : public UnaryInvoker {
+ public:
+  MOCK_METHOD(absl::Status, Invoke,
+              (CallContext&, const Method&, const google::protobuf::Message&,
                google::protobuf::Message&),
               (override));
 };

@@ -2,21 +2,27 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "client/grpc_auth_stub.h"
+#include "client/client_stack.h"
+#include "client/invoker_auth_stub.h"
 #include "common/environment.h"
 
 int main(int argc, char** argv) {
   return warden::cli::Run(
       {argv + 1, argv + argc}, warden::ProcessEnvironment(),
-      [](const std::string& address, const warden::client::ChannelOptions& options)
-          -> std::shared_ptr<warden::client::AuthStub> {
-        absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-            warden::client::MakeChannel(address, options);
-        if (!channel.ok()) {
-          std::cerr << "warden: " << channel.status().message() << "\n";
-          return nullptr;
+      [](const std::string& target,
+         const warden::client::ChannelOptions& channel) -> absl::StatusOr<warden::cli::Stubs> {
+        warden::client::ClientOptions options;
+        options.target = target;
+        options.channel = channel;
+        options.balancing.resolve_interval = std::chrono::milliseconds(0);  // one command
+        absl::StatusOr<warden::client::ClientStack> stack =
+            warden::client::MakeClientStack(options);
+        if (!stack.ok()) {
+          return stack.status();
         }
-        return std::make_shared<warden::client::GrpcAuthStub>(*channel);
+        return warden::cli::Stubs{
+            .auth = std::make_shared<warden::client::InvokerAuthStub>(stack->invoker),
+            .invoker = stack->invoker};
       },
       {.in = std::cin, .out = std::cout, .err = std::cerr});
 }

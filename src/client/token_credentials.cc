@@ -1,0 +1,49 @@
+#include "client/token_credentials.h"
+
+namespace warden::client {
+namespace {
+
+class TokenPlugin final : public grpc::MetadataCredentialsPlugin {
+ public:
+  explicit TokenPlugin(std::shared_ptr<TokenSource> source) : source_(std::move(source)) {}
+
+  // Runs on a gRPC thread (IsBlocking() is true), so a refresh may block here.
+  grpc::Status GetMetadata(grpc::string_ref, grpc::string_ref, const grpc::AuthContext&,
+                           std::multimap<grpc::string, grpc::string>* metadata) override {
+    absl::StatusOr<std::pair<std::string, std::string>> header = source_->Header();
+    if (!header.ok()) {
+      return grpc::Status(static_cast<grpc::StatusCode>(header.status().code()),
+                          std::string(header.status().message()));
+    }
+    metadata->emplace(header->first, header->second);
+    return grpc::Status::OK;
+  }
+
+  grpc::string DebugString() override { return "warden::client::TokenCallCredentials"; }
+
+ private:
+  std::shared_ptr<TokenSource> source_;
+};
+
+}  // namespace
+
+std::shared_ptr<grpc::CallCredentials> TokenCallCredentials(std::shared_ptr<TokenSource> source,
+                                                            grpc_security_level min_level) {
+  return grpc::experimental::MetadataCredentialsFromPlugin(
+      std::make_unique<TokenPlugin>(std::move(source)), min_level);
+}
+
+absl::Status AuthenticatingInvoker::Invoke(CallContext& context, const Method& method,
+                                           const google::protobuf::Message& request,
+                                           google::protobuf::Message& response) {
+  if (context.Metadata("authorization").empty() && context.Metadata("x-api-key").empty()) {
+    absl::StatusOr<std::pair<std::string, std::string>> header = source_->Header();
+    if (!header.ok()) {
+      return header.status();
+    }
+    context.metadata.push_back(*std::move(header));
+  }
+  return next_->Invoke(context, method, request, response);
+}
+
+}  // namespace warden::client
