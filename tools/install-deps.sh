@@ -26,6 +26,9 @@ if ((!build_only)); then
     libbenchmark-dev python3 python3-grpcio python3-protobuf
     python3-jwt python3-cryptography prometheus postgresql redis-server
     procps
+    # DNS discovery tests: dnsmasq serves the replicas' A records on a loopback port (the
+    # -base package is the binary alone, no system service)
+    dnsmasq-base
     # the container image test (rootful podman with runc; debootstrap makes the base image
     # where no registry is reachable)
     podman runc debootstrap podman-compose

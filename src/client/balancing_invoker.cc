@@ -1,5 +1,7 @@
 #include "client/balancing_invoker.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace warden::client {
@@ -111,18 +113,29 @@ absl::Status BalancingInvoker::Invoke(CallContext& context, const Method& method
         absl::StrCat("no endpoint for ", target_, ": ", last_error_.message()));
   }
   const size_t start = next_.fetch_add(1, std::memory_order_relaxed);
-  for (size_t i = 0; i < lanes->size(); ++i) {
-    Lane& lane = *(*lanes)[(start + i) % lanes->size()];
-    context.not_sent = false;
-    absl::Status status = lane.invoker->Invoke(context, method, request, response);
-    if (context.not_sent) {
-      continue;  // its breaker is open: try the next endpoint now
+  const size_t n = lanes->size();
+  const std::string avoid = std::exchange(context.endpoint, "");
+  // Two passes: first only lanes that look able to serve (not the one this call just failed
+  // on, not one whose channel is in TRANSIENT_FAILURE); then any lane, so that a call is never
+  // refused without being tried when every lane looks bad.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < n; ++i) {
+      Lane& lane = *(*lanes)[(start + i) % n];
+      if (pass == 0 && n > 1 && (lane.endpoint == avoid || lane.invoker->Unreachable())) {
+        continue;
+      }
+      context.not_sent = false;
+      absl::Status status = lane.invoker->Invoke(context, method, request, response);
+      if (context.not_sent) {
+        continue;  // its breaker is open: try the next endpoint now
+      }
+      lane.calls.fetch_add(1, std::memory_order_relaxed);
+      context.endpoint = lane.endpoint;
+      if (status.code() == absl::StatusCode::kUnavailable) {
+        RequestRefresh();
+      }
+      return status;
     }
-    lane.calls.fetch_add(1, std::memory_order_relaxed);
-    if (status.code() == absl::StatusCode::kUnavailable) {
-      RequestRefresh();
-    }
-    return status;
   }
   context.not_sent = true;
   return absl::UnavailableError(

@@ -21,6 +21,8 @@ class BreakerInvoker final : public UnaryInvoker {
                       const google::protobuf::Message& request,
                       google::protobuf::Message& response) override;
 
+  // The endpoint's channel cannot take a call now (see UnaryInvoker::Unreachable).
+  bool Unreachable() const override { return next_->Unreachable(); }
   resilience::BreakerState state() const { return breaker_.state(); }
 
   static bool IsEndpointFault(absl::StatusCode code);

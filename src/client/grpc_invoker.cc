@@ -33,6 +33,10 @@ std::optional<std::chrono::milliseconds> ParsePushback(const grpc::ClientContext
 GrpcInvoker::GrpcInvoker(std::shared_ptr<grpc::Channel> channel)
     : channel_(std::move(channel)), stub_(channel_) {}
 
+bool GrpcInvoker::Unreachable() const {
+  return channel_->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE;
+}
+
 absl::Status GrpcInvoker::Invoke(CallContext& context, const Method& method,
                                  const google::protobuf::Message& request,
                                  google::protobuf::Message& response) {

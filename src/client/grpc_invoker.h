@@ -21,6 +21,7 @@ class GrpcInvoker final : public UnaryInvoker {
                       const google::protobuf::Message& request,
                       google::protobuf::Message& response) override;
 
+  bool Unreachable() const override;
   grpc::Channel& channel() { return *channel_; }
 
  private:

@@ -21,7 +21,10 @@ class RetryingInvoker final : public UnaryInvoker {
  public:
   struct Options {
     resilience::BackoffOptions backoff;
-    double throttle_max_tokens = 10;
+    // gRFC A6 throttling: a burst of 50 failed attempts stops retries until successes (0.1
+    // token each) refill the bucket past half; gRPC's own default of 10 would stop them during
+    // the few calls a replica that just died takes before its breaker opens.
+    double throttle_max_tokens = 100;
     double throttle_token_ratio = 0.1;
   };
   // `sleep` and `random` (a draw in [0, 1)) are injected so tests run on the fake clock.

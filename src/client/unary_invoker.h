@@ -33,6 +33,7 @@ struct CallContext {
   // "do not retry".
   std::optional<std::chrono::milliseconds> pushback;
   int attempts = 0;       // attempts the retry decorator made (1 without retries)
+  std::string endpoint;   // the balancer's endpoint of the last attempt (avoided on a retry)
   bool not_sent = false;  // no endpoint took the call (every breaker open): safe to retry
 
   // Returns the value of metadata `key`, or "".
@@ -54,6 +55,10 @@ class UnaryInvoker {
   virtual absl::Status Invoke(CallContext& context, const Method& method,
                               const google::protobuf::Message& request,
                               google::protobuf::Message& response) = 0;
+  // True when a call now would fail at once without reaching a server (for a gRPC channel:
+  // TRANSIENT_FAILURE, i.e. it cannot connect or its only server reports NOT_SERVING). The
+  // balancer prefers other endpoints then. Cheap; never blocks.
+  virtual bool Unreachable() const { return false; }
 };
 
 }  // namespace warden::client

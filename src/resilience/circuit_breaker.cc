@@ -63,6 +63,7 @@ void CircuitBreaker::Record(bool success) {
       current_open_for_ = options_.open_for;
       slots_ = {};
       probe_in_flight_ = false;
+      failures_in_a_row_ = 0;
     } else {
       current_open_for_ = std::min(current_open_for_ * 2, options_.max_open_for);
       Open(now);
@@ -79,6 +80,12 @@ void CircuitBreaker::Record(bool success) {
   }
   ++slot.calls;
   slot.failures += success ? 0 : 1;
+  failures_in_a_row_ = success ? 0 : failures_in_a_row_ + 1;
+  if (options_.consecutive_failures > 0 && failures_in_a_row_ >= options_.consecutive_failures) {
+    failures_in_a_row_ = 0;
+    Open(now);
+    return;
+  }
   int calls = 0;
   int failures = 0;
   for (const Slot& s : slots_) {

@@ -23,7 +23,8 @@ class CircuitBreakerTest : public ::testing::Test {
                                          .minimum_calls = 4,
                                          .failure_ratio = 0.5,
                                          .open_for = seconds(2),
-                                         .max_open_for = seconds(5)},
+                                         .max_open_for = seconds(5),
+                                         .consecutive_failures = 0},
                           clock_};
 };
 
@@ -95,6 +96,24 @@ TEST_F(CircuitBreakerTest, LateOutcomesWhileOpenChangeNothing) {
   breaker_.Record(true);
   EXPECT_EQ(breaker_.state(), BreakerState::kOpen);
   EXPECT_STREQ(BreakerStateName(breaker_.state()), "open");
+}
+
+TEST(CircuitBreakerRunTest, FailuresInARowOpenItWhateverTheWindowHolds) {
+  FakeClock clock;
+  CircuitBreaker breaker({.minimum_calls = 5, .failure_ratio = 0.5, .consecutive_failures = 3},
+                         clock);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(breaker.Allow());
+    breaker.Record(true);
+  }
+  breaker.Record(false);
+  breaker.Record(false);
+  breaker.Record(true);
+  breaker.Record(false);
+  breaker.Record(false);
+  EXPECT_EQ(breaker.state(), BreakerState::kClosed) << "a success broke the run";
+  breaker.Record(false);
+  EXPECT_EQ(breaker.state(), BreakerState::kOpen) << "three in a row among 1000 successes";
 }
 
 }  // namespace

@@ -57,18 +57,30 @@ bool Parse(int argc, char** argv, Flags& flags) {
       }
     };
     bool ok = true;
-    if (arg == "--target") ok = value(flags.target);
-    else if (arg == "--token") ok = value(flags.token);
-    else if (arg == "--username") ok = value(flags.username);
-    else if (arg == "--password") ok = value(flags.password);
-    else if (arg == "--stack") ok = value(flags.stack);
-    else if (arg == "--calls") ok = value(flags.calls);
-    else if (arg == "--seconds") ok = value(flags.seconds);
-    else if (arg == "--threads") ok = value(flags.threads);
-    else if (arg == "--resolve-interval-ms") ok = value(flags.resolve_interval_ms);
-    else if (arg == "--report-ms") ok = value(flags.report_ms);
-    else if (arg == "--until-stdin-closes") flags.until_stdin_closes = true;
-    else ok = false;
+    if (arg == "--target")
+      ok = value(flags.target);
+    else if (arg == "--token")
+      ok = value(flags.token);
+    else if (arg == "--username")
+      ok = value(flags.username);
+    else if (arg == "--password")
+      ok = value(flags.password);
+    else if (arg == "--stack")
+      ok = value(flags.stack);
+    else if (arg == "--calls")
+      ok = value(flags.calls);
+    else if (arg == "--seconds")
+      ok = value(flags.seconds);
+    else if (arg == "--threads")
+      ok = value(flags.threads);
+    else if (arg == "--resolve-interval-ms")
+      ok = value(flags.resolve_interval_ms);
+    else if (arg == "--report-ms")
+      ok = value(flags.report_ms);
+    else if (arg == "--until-stdin-closes")
+      flags.until_stdin_closes = true;
+    else
+      ok = false;
     if (!ok) {
       std::cerr << "warden_client_driver: bad argument " << arg << "\n";
       return false;
@@ -128,8 +140,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     signer = std::make_shared<warden::client::ClientStack>(*plain);
-    options.credentials = warden::client::TokenSource::Password(
-        signer->auth, flags.username, flags.password, {}, kClock);
+    options.credentials = warden::client::TokenSource::Password(signer->auth, flags.username,
+                                                                flags.password, {}, kClock);
   }
   absl::StatusOr<warden::client::ClientStack> stack = warden::client::MakeClientStack(options);
   if (!stack.ok()) {
@@ -158,9 +170,9 @@ int main(int argc, char** argv) {
       context.AddMetadata("authorization", bearer);
       ::auth::TokenInfo info;
       grpc::Status status = bare->ValidateToken(&context, google::protobuf::Empty(), &info);
-      tally.Add(absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                             status.error_message()),
-                context.peer());
+      tally.Add(
+          absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message()),
+          context.peer());
       return;
     }
     warden::client::CallContext context;
