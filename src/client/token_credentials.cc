@@ -1,5 +1,7 @@
 #include "client/token_credentials.h"
 
+#include "absl/strings/match.h"
+
 namespace warden::client {
 namespace {
 
@@ -8,8 +10,14 @@ class TokenPlugin final : public grpc::MetadataCredentialsPlugin {
   explicit TokenPlugin(std::shared_ptr<TokenSource> source) : source_(std::move(source)) {}
 
   // Runs on a gRPC thread (IsBlocking() is true), so a refresh may block here.
-  grpc::Status GetMetadata(grpc::string_ref, grpc::string_ref, const grpc::AuthContext&,
+  grpc::Status GetMetadata(grpc::string_ref service_url, grpc::string_ref, const grpc::AuthContext&,
                            std::multimap<grpc::string, grpc::string>* metadata) override {
+    // Health is public, and gRPC runs the channel's client-side health check through these
+    // credentials too: a failing credential must not mark every server unhealthy.
+    if (absl::EndsWith(absl::string_view(service_url.data(), service_url.size()),
+                       "/grpc.health.v1.Health")) {
+      return grpc::Status::OK;
+    }
     absl::StatusOr<std::pair<std::string, std::string>> header = source_->Header();
     if (!header.ok()) {
       return grpc::Status(static_cast<grpc::StatusCode>(header.status().code()),

@@ -245,6 +245,35 @@ class ClientStackTest(PostgresBase):
         self.assertEqual(states[endpoint], "closed", final["endpoints"])
         self.assertEqual(len(states), 4)
 
+    def test_the_python_package_spreads_calls_over_the_dns_records(self):
+        sys.path.insert(0, os.path.join(BIN_DIR, "..", "python"))
+        import warden_client  # noqa: E402  (built by the CMake target warden_python_client)
+        from warden_client.pb import auth_pb2, auth_pb2_grpc  # noqa: E402
+        hosts = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+        port = self.cluster(hosts)
+        dns = Dnsmasq(self.dir).start(hosts)
+        self.addCleanup(dns.stop)
+        channel = warden_client.channel("dns://127.0.0.1:%d/%s:%d" % (dns.port, NAME, port))
+        self.addCleanup(channel.close)
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        token = stub.Login(auth_pb2.LoginRequest(username="cora", password=PASSWORD)).access_token
+        before = [self.handled(n) for n in self.nodes]
+        for _ in range(90):
+            stub.ValidateToken(empty_pb2.Empty(), metadata=(("authorization", "Bearer " + token),))
+        gained = [self.handled(n) - b for n, b in zip(self.nodes, before)]
+        self.assertEqual(sum(gained), 90)
+        self.assertTrue(all(g >= 20 for g in gained), gained)
+
+        # The CLI takes the same target.
+        cli = subprocess.run([os.path.join(BIN_DIR, "warden"), "--addr",
+                              "dns://127.0.0.1:%d/%s:%d" % (dns.port, NAME, port), "health"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual((cli.returncode, cli.stdout), (0, "SERVING\n"), cli.stderr)
+        cli = subprocess.run([os.path.join(BIN_DIR, "warden"), "--addr", "dns:///" + NAME,
+                              "health"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(cli.returncode, 2)
+        self.assertIn("needs name:port", cli.stderr)
+
     def test_rolling_restart_of_three_replicas_under_load_fails_no_call(self):
         hosts = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
         port = self.cluster(hosts)
