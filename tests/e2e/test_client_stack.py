@@ -203,7 +203,11 @@ class ClientStackTest(PostgresBase):
 
         # A fourth A record and a fourth replica: it gets calls after re-resolution.
         self.nodes.append(self.replica("r3", *self.flags, host="127.0.0.4", port=port))
+        added = time.monotonic()
         dns.reload(hosts + ["127.0.0.4"])
+        wait_until(lambda: driver.peer_calls("127.0.0.4") >= 1, timeout=60, interval=0.01)
+        sys.stderr.write("\nnew replica: first call %.2f s after its A record (resolve every "
+                         "0.5 s)\n" % (time.monotonic() - added))
         wait_until(lambda: driver.peer_calls("127.0.0.4") >= 50, timeout=60)
         self.assertGreater(self.handled(self.nodes[3]), 0)
 
@@ -235,6 +239,8 @@ class ClientStackTest(PostgresBase):
             hung.proc.send_signal(signal.SIGCONT)
         wait_until(lambda: driver.peer_calls("127.0.0.4") >= stopped_at + 50, timeout=60)
         final = driver.stop()
+        sys.stderr.write("hung replica: %d of %d calls failed\n" % (final["failed"],
+                                                                  final["ok"] + final["failed"]))
         # Only the calls that were in flight on the hung replica, or reached it before its
         # breaker opened (5 in a row), may fail, and only by their deadline.
         self.assertLessEqual(final["failed"], 5 + 4 * 2, final["errors"])
