@@ -46,12 +46,20 @@ base() {
   command -v debootstrap >/dev/null 2>&1 || apt-get install -y -qq debootstrap >/dev/null
   local root
   root=$(mktemp -d /var/tmp/warden-base.XXXXXX)
-  trap 'rm -rf "$root"' RETURN
-  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
-  # What the official slim image also does: no caches, no docs, apt cleaned.
-  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/usr/share/doc/* \
-    "$root"/usr/share/man/*
-  tar -C "$root" -c . | "${engine_cmd[@]}" import --change 'CMD ["bash"]' - "$base_image" >/dev/null
+  # No RETURN trap: it would outlive this function and fire, with $root unset, when the caller
+  # returns (a fresh machine's probe failed that way).
+  local status=0
+  if debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null; then
+    # What the official slim image also does: no caches, no docs, apt cleaned.
+    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/usr/share/doc/* \
+      "$root"/usr/share/man/*
+    tar -C "$root" -c . | "${engine_cmd[@]}" import --change 'CMD ["bash"]' - "$base_image" \
+      >/dev/null || status=$?
+  else
+    status=$?
+  fi
+  rm -rf "$root"
+  return "$status"
 }
 
 build() {

@@ -31,7 +31,10 @@ if ((!build_only)); then
     dnsmasq-base
     # the container image test (rootful podman with runc; debootstrap makes the base image
     # where no registry is reachable)
-    podman runc debootstrap podman-compose
+    podman runc debootstrap podman-compose catatonit
+    # podman's CNI network backend resolves service names (Compose) only with this plugin, and
+    # `podman kube play` needs catatonit for its pause container
+    golang-github-containernetworking-plugin-dnsname
     # offline checks of compose.yaml (the Compose Specification schema ships with
     # docker-compose)
     docker-compose python3-jsonschema python3-yaml
