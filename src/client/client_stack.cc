@@ -12,11 +12,6 @@
 namespace warden::client {
 namespace {
 
-const Clock& DefaultClock() {
-  static const SystemClock clock;
-  return clock;
-}
-
 double UnitRandom() {
   thread_local std::mt19937_64 random{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(random);

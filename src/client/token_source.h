@@ -14,6 +14,19 @@
 
 namespace warden::client {
 
+// A session's tokens, as TokenSource keeps them.
+struct SessionTokens {
+  std::string access_token;
+  std::string refresh_token;
+  std::chrono::system_clock::time_point expires_at;
+};
+
+struct TokenSourceOptions {
+  std::chrono::seconds refresh_margin{30};
+  // Called with the new tokens after each sign-in or refresh (the CLI saves them).
+  std::function<void(const SessionTokens&)> on_update;
+};
+
 // The credential a client's calls carry, kept fresh. With an API key it is constant. With a
 // session it holds the access and refresh tokens: refreshes `refresh_margin` before the access
 // token expires, keeps the refresh token each answer returns (so a rotating session follows its
@@ -23,25 +36,20 @@ namespace warden::client {
 // saying so. Thread-safe.
 class TokenSource {
  public:
-  struct Tokens {
-    std::string access_token;
-    std::string refresh_token;
-    std::chrono::system_clock::time_point expires_at;
-  };
-  struct Options {
-    std::chrono::seconds refresh_margin{30};
-    // Called with the new tokens after each sign-in or refresh (the CLI saves them).
-    std::function<void(const Tokens&)> on_update;
-  };
+  using Tokens = SessionTokens;
+  using Options = TokenSourceOptions;
 
   static std::shared_ptr<TokenSource> ApiKey(std::string key);
-  // Signs in as `username` on first use. `auth` must not itself use this source.
+  // Signs in as `username` on first use. `auth` must not itself use this source. Keeps a
+  // reference to `clock`.
   static std::shared_ptr<TokenSource> Password(std::shared_ptr<AuthClient> auth,
                                                std::string username, std::string password,
-                                               Options options, const Clock& clock);
+                                               Options options = {},
+                                               const Clock& clock = DefaultClock());
   // Continues an existing session (tokens from an earlier sign-in).
   static std::shared_ptr<TokenSource> Session(std::shared_ptr<AuthClient> auth, Tokens tokens,
-                                              Options options, const Clock& clock);
+                                              Options options = {},
+                                              const Clock& clock = DefaultClock());
 
   // The header to send: ("authorization", "Bearer ...") or ("x-api-key", ...).
   absl::StatusOr<std::pair<std::string, std::string>> Header();

@@ -26,4 +26,11 @@ class SystemClock final : public Clock {
   }
 };
 
+// The process's one SystemClock, for defaults (a temporary SystemClock() passed where a
+// reference is kept would dangle).
+inline const Clock& DefaultClock() {
+  static const SystemClock clock;
+  return clock;
+}
+
 }  // namespace warden

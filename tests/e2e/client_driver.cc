@@ -122,7 +122,6 @@ double CpuSeconds() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  static const warden::SystemClock kClock;
   Flags flags;
   if (!Parse(argc, argv, flags)) {
     return 2;
@@ -140,8 +139,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     signer = std::make_shared<warden::client::ClientStack>(*plain);
-    options.credentials = warden::client::TokenSource::Password(signer->auth, flags.username,
-                                                                flags.password, {}, kClock);
+    options.credentials =
+        warden::client::TokenSource::Password(signer->auth, flags.username, flags.password);
   }
   absl::StatusOr<warden::client::ClientStack> stack = warden::client::MakeClientStack(options);
   if (!stack.ok()) {
