@@ -33,11 +33,10 @@ grpc::ChannelArguments StackChannelArguments(const ChannelOptions& options,
   return args;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
-                                                           const ChannelOptions& options,
-                                                           grpc::ChannelArguments arguments) {
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
+    const ChannelOptions& options) {
   if (!options.tls) {
-    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
+    return grpc::InsecureChannelCredentials();
   }
   auto read = [](const std::string& path, std::string& out) {
     if (path.empty()) {
@@ -57,10 +56,20 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& ta
       return absl::InvalidArgumentError("cannot read " + *path);
     }
   }
-  if (!options.server_name.empty()) {
+  return grpc::SslCredentials(ssl);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
+                                                           const ChannelOptions& options,
+                                                           grpc::ChannelArguments arguments) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials = MakeCredentials(options);
+  if (!credentials.ok()) {
+    return credentials.status();
+  }
+  if (options.tls && !options.server_name.empty()) {
     arguments.SetSslTargetNameOverride(options.server_name);
   }
-  return grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), arguments);
+  return grpc::CreateCustomChannel(target, *credentials, arguments);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
 #include <memory>
@@ -30,6 +31,11 @@ struct ChannelOptions {
 //   the certificate names the service).
 grpc::ChannelArguments StackChannelArguments(const ChannelOptions& options,
                                              const std::string& authority);
+
+// The transport credentials ChannelOptions describe (the PEM files read once), or an error naming
+// an unreadable file.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeCredentials(
+    const ChannelOptions& options);
 
 // Returns a channel to `target` with `arguments`, or an error naming an unreadable file.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,

@@ -3,6 +3,8 @@
 #include <random>
 #include <thread>
 
+#include <grpcpp/create_channel.h>
+
 #include "absl/strings/str_cat.h"
 #include "client/grpc_invoker.h"
 #include "client/invoker_auth_stub.h"
@@ -28,31 +30,28 @@ absl::StatusOr<ClientStack> MakeClientStack(const ClientOptions& options) {
   // The name the certificate and :authority carry; an IP-literal target has none.
   const std::string authority =
       target->kind == Target::Kind::kDns ? absl::StrCat(target->host, ":", target->port) : "";
-  // Fail now on unreadable TLS files rather than on the first call of every lane.
-  if (absl::StatusOr<std::shared_ptr<grpc::Channel>> probe =
-          MakeChannel("ipv4:127.0.0.1:1", options.channel);
-      !probe.ok()) {
-    return probe.status();
+  // The PEM files are read once, here: an unreadable one fails now, not on every lane's call.
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeCredentials(options.channel);
+  if (!credentials.ok()) {
+    return credentials.status();
   }
 
   ClientStack stack;
   const bool balance = options.balance && target->kind != Target::Kind::kSingle;
   if (balance) {
-    ChannelOptions channel = options.channel;
-    auto lanes = [channel, authority](const std::string& endpoint) {
+    auto lanes = [credentials = *credentials,
+                  arguments = StackChannelArguments(options.channel, authority)](
+                     const std::string& endpoint) {
       return std::make_shared<GrpcInvoker>(
-          *MakeChannel(endpoint, channel, StackChannelArguments(channel, authority)));
+          grpc::CreateCustomChannel(endpoint, credentials, arguments));
     };
     stack.balancer = std::make_shared<BalancingInvoker>(options.target, MakeResolver(*target),
                                                         lanes, options.balancing, clock);
     stack.invoker = stack.balancer;
   } else {
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-        MakeChannel(options.target, options.channel, StackChannelArguments(options.channel, ""));
-    if (!channel.ok()) {
-      return channel.status();
-    }
-    stack.invoker = std::make_shared<GrpcInvoker>(*channel);
+    stack.invoker = std::make_shared<GrpcInvoker>(grpc::CreateCustomChannel(
+        options.target, *credentials, StackChannelArguments(options.channel, "")));
   }
   if (options.retry) {
     stack.invoker = std::make_shared<RetryingInvoker>(

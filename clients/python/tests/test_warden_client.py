@@ -17,6 +17,7 @@ import jwt
 SOURCE_DIR = os.environ["WARDEN_SOURCE_DIR"]
 BIN_DIR = os.environ["WARDEN_BIN_DIR"]
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
+from e2e_support import wait_until  # noqa: E402
 from wardend_process import Wardend  # noqa: E402
 
 import warden_client  # noqa: E402
@@ -27,15 +28,6 @@ from google.protobuf import empty_pb2  # noqa: E402
 PASSWORD = "password of the python client"
 EXAMPLE = os.path.join(os.environ.get("PYTHONPATH", "").split(os.pathsep)[0], "examples",
                        "greeter_server.py")
-
-
-def wait_until(predicate, timeout=10.0, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    raise AssertionError("condition not met within %.1fs" % timeout)
 
 
 class FakeClock:
