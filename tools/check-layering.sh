@@ -18,19 +18,21 @@ forbid() {
 }
 
 third_party='grpc|grpcpp|google/protobuf|sqlite3|libpq|hiredis|sodium|openssl|spdlog|prometheus|nlohmann'
-upper='(app|cmd|cli|client|server|storage|crypto|config|observability|verifier)/'
+upper='(app|cmd|cli|client|guard|server|storage|crypto|config|observability|verifier)/'
 forbid resilience "$third_party|core/|$upper" "resilience depends on common only"
 forbid common "$third_party|core/|$upper" "common depends on nothing"
 forbid core "$third_party|$upper" "core knows no gRPC, SQL, crypto library or logging"
-forbid crypto "grpc|grpcpp|sqlite3|spdlog|(app|cmd|cli|client|server|storage|config)/" \
+forbid guard "$third_party|(app|cmd|cli|client|server|storage|crypto|config|observability|verifier)/" \
+  "guards decide on a transport-free call description"
+forbid crypto "grpc|grpcpp|sqlite3|spdlog|(app|cmd|cli|client|guard|server|storage|config)/" \
   "crypto implements core ports only"
-forbid storage "grpc|grpcpp|sodium|openssl|spdlog|(app|cmd|cli|client|server|crypto|config)/" \
+forbid storage "grpc|grpcpp|sodium|openssl|spdlog|(app|cmd|cli|client|guard|server|crypto|config)/" \
   "storage implements core ports only"
 forbid server "sqlite3|sodium|openssl|(app|cmd|cli|client|storage|crypto|config)/" \
   "server maps gRPC to core"
-forbid client "sqlite3|sodium|(app|cmd|cli|core|server|storage|crypto|config)/" \
+forbid client "sqlite3|sodium|(app|cmd|cli|core|guard|server|storage|crypto|config)/" \
   "client talks to the wire only"
-forbid config "grpc|grpcpp|sqlite3|sodium|(app|cmd|cli|client|server|storage|crypto)/" \
+forbid config "grpc|grpcpp|sqlite3|sodium|(app|cmd|cli|client|guard|server|storage|crypto)/" \
   "config reads files and environment"
 forbid cli "sqlite3|sodium|(app|cmd|core|server|storage|crypto|config)/" "cli uses the client"
 forbid verifier "sqlite3|spdlog|(app|cmd|cli|client|server|storage|config)/" \

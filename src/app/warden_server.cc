@@ -16,16 +16,12 @@
 
 #include <google/protobuf/stubs/logging.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "app/dev_secrets.h"
+#include "guard/admission_chain.h"
 #include "observability/access_log.h"
 #include "server/reset_budget_interceptor.h"
 
@@ -35,59 +31,15 @@ namespace {
 constexpr char kAuthServiceName[] = "auth.AuthService";
 constexpr auto kProbeInterval = std::chrono::seconds(5);
 
-// Reads the dev master key under the data dir, creating it (0600) on first use.
-absl::StatusOr<crypto::MasterKey> DevMasterKey(const std::string& data_dir) {
-  const std::string path = data_dir + "/master.key";
-  std::ifstream in(path, std::ios::binary);
-  if (in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    absl::StatusOr<crypto::MasterKey> key = crypto::MasterKey::FromBase64(text.str());
-    if (!key.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ", key.status().message()));
-    }
-    return key;
-  }
-  crypto::MasterKey key = crypto::MasterKey::Generate();
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  const std::string text = key.ToBase64() + "\n";
-  if (fd < 0 || write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-      fsync(fd) != 0) {
-    if (fd >= 0) {
-      close(fd);
-    }
-    return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  }
-  close(fd);
-  spdlog::warn("dev mode: generated a master key at {}; do not use in production", path);
-  return key;
-}
-
 // Returns the HS256 secret: the configured one, or in dev mode a random one kept in the data dir.
 absl::StatusOr<std::string> Hs256Secret(const config::ServerConfig& config) {
-  if (!config.hs256_secret.empty()) {
-    if (config.dev && config.hs256_secret.size() < 32) {
-      spdlog::warn("dev mode: HS256 secret shorter than 32 bytes accepted; refused outside --dev");
-    }
-    return config.hs256_secret;
+  if (config.hs256_secret.empty()) {
+    return DevHs256Secret(config.data_dir);
   }
-  const std::string path = config.data_dir + "/hs256.secret";
-  std::ifstream in(path, std::ios::binary);
-  std::string secret;
-  if (in && std::getline(in, secret) && secret.size() >= 32) {
-    return secret;
+  if (config.dev && config.hs256_secret.size() < 32) {
+    spdlog::warn("dev mode: HS256 secret shorter than 32 bytes accepted; refused outside --dev");
   }
-  crypto::SodiumRandomSource random;
-  secret = absl::WebSafeBase64Escape(random.Bytes(32));
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << secret << "\n";
-  out.close();
-  chmod(path.c_str(), 0600);
-  if (!out) {
-    return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  }
-  spdlog::warn("dev mode: generated an HS256 secret at {}", path);
-  return secret;
+  return config.hs256_secret;
 }
 
 // Protobuf logs every malformed string it parses at ERROR; a hostile client could flood the log
@@ -289,7 +241,7 @@ absl::Status WardenServer::Build() {
     return admin;
   }
   auth_service_ = std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_,
-                                                            admission_.get(), Observed());
+                                                            *guards_, Observed());
 
   const bool tls = !config_.tls_cert_file.empty();
   absl::StatusOr<std::unique_ptr<server::ConnectionGate>> gate =
@@ -307,13 +259,15 @@ absl::Status WardenServer::Build() {
     builder.SetOption(std::make_unique<WithoutReflection>());
   }
   builder.RegisterService(auth_service_.get());
-  health_.SetAdmission(admission_.get());
-  builder.RegisterService(&health_);
+  if (!config_.health_listen.empty()) {
+    plain_health_ = std::make_unique<server::HealthService>(*probe_guards_);
+  }
+  health_ = std::make_unique<server::HealthService>(*guards_, plain_health_.get());
+  builder.RegisterService(health_.get());
   key_service_ = std::make_unique<server::KeyGrpcService>([this] { return key_ring_->JwksJson(); },
-                                                          config_.jwks_max_age, admission_.get());
+                                                          config_.jwks_max_age, *guards_);
   builder.RegisterService(key_service_.get());
-  revocation_service_ =
-      std::make_unique<server::RevocationGrpcService>(revocations_, admission_.get());
+  revocation_service_ = std::make_unique<server::RevocationGrpcService>(revocations_, *guards_);
   builder.RegisterService(revocation_service_.get());
   builder.RegisterService(admin_service_.get());
   builder.RegisterService(account_service_.get());
@@ -432,13 +386,10 @@ absl::Status WardenServer::Build() {
   if (absl::Status health = StartHealthListener(); !health.ok()) {
     return health;
   }
-  if (health_server_ != nullptr) {
-    health_.MirrorTo(&plain_health_);
-  }
-  health_.SetServing("", true);
-  health_.SetServing(kAuthServiceName, true);
+  health_->SetServing("", true);
+  health_->SetServing(kAuthServiceName, true);
   prober_ = std::make_unique<server::HealthProber>(
-      health_, [this] { return Probe(); },
+      *health_, [this] { return Probe(); },
       [this] {
         TickKeyRotation();
         absl::StatusOr<int64_t> purged = auth_->PurgeExpired();
@@ -476,9 +427,9 @@ absl::StatusOr<std::unique_ptr<server::ConnectionGate>> WardenServer::GateFor(
   if (tls || address.starts_with("unix:")) {
     return std::unique_ptr<server::ConnectionGate>();
   }
-  std::vector<server::Cidr> exempt;
+  std::vector<guard::Cidr> exempt;
   for (const std::string& text : config_.trusted_proxies) {
-    if (absl::StatusOr<server::Cidr> cidr = server::ParseCidr(text); cidr.ok()) {
+    if (absl::StatusOr<guard::Cidr> cidr = guard::ParseCidr(text); cidr.ok()) {
       exempt.push_back(*cidr);
     }
   }
@@ -531,34 +482,14 @@ absl::Status WardenServer::ResolveMasterKey() {
 
 absl::Status WardenServer::BuildAdministration(core::UserStore& users,
                                                core::SessionStore& sessions) {
-  std::vector<server::Cidr> proxies;
+  std::vector<guard::Cidr> proxies;
   for (const std::string& text : config_.trusted_proxies) {
-    absl::StatusOr<server::Cidr> cidr = server::ParseCidr(text);
+    absl::StatusOr<guard::Cidr> cidr = guard::ParseCidr(text);
     if (!cidr.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("trusted_proxies: ", cidr.status().message()));
     }
     proxies.push_back(*cidr);
   }
-  server::Admission::LimiterFactory limiters;
-  if (redis_limits_ != nullptr) {
-    limiters = [this](resilience::RateSpec spec, const std::string& name) {
-      return std::make_unique<storage::RedisRateLimiter>(*redis_limits_, name, spec, clock_);
-    };
-  }
-  admission_ = std::make_unique<server::Admission>(
-      config_.policy, *auth_, clock_, auth_metrics_.get(),
-      server::Admission::Options{.trusted_proxies = std::move(proxies),
-                                 .limiter_factory = std::move(limiters),
-                                 .connections = &connections_});
-  admin_ = std::make_unique<core::AdminService>(
-      core::AdminService::Ports{.users = users,
-                                .sessions = sessions,
-                                .hasher = *hasher_,
-                                .random = random_,
-                                .revocations = revocations_,
-                                .clock = clock_,
-                                .audit = audit_writer_.get()},
-      core::AdminService::Options{.revocation_ttl = config_.auth.access_ttl + config_.auth.leeway});
   if (master_key_.has_value()) {
     api_key_hasher_ =
         std::make_unique<crypto::HmacSha256TokenHasher>(master_key_->DeriveSubkey(1, "apikeys"));
@@ -571,21 +502,42 @@ absl::Status WardenServer::BuildAdministration(core::UserStore& users,
             .audit = audit_writer_.get(),
             .defer = [this](std::function<void()> job) { return io_pool_->TrySubmit(job); }},
         core::ApiKeyService::Options{});
-    admission_->SetApiKeyResolver(
-        [this](absl::string_view key) { return api_keys_->Authenticate(key); });
   } else {
     spdlog::warn("API keys are off: they need a master key (--master-key-file)");
   }
+  guard::LimiterFactory limiters;
+  if (redis_limits_ != nullptr) {
+    limiters = [this](resilience::RateSpec spec, const std::string& name) {
+      return std::make_unique<storage::RedisRateLimiter>(*redis_limits_, name, spec, clock_);
+    };
+  }
+  guards_ = guard::MakeAdmissionChain(guard::AdmissionPorts{.policy = config_.policy,
+                                                            .tokens = *auth_,
+                                                            .api_keys = api_keys_.get(),
+                                                            .clock = clock_,
+                                                            .events = auth_metrics_.get(),
+                                                            .connections = &connections_},
+                                      guard::AdmissionOptions{.trusted_proxies = std::move(proxies),
+                                                              .limiters = std::move(limiters)});
+  admin_ = std::make_unique<core::AdminService>(
+      core::AdminService::Ports{.users = users,
+                                .sessions = sessions,
+                                .hasher = *hasher_,
+                                .random = random_,
+                                .revocations = revocations_,
+                                .clock = clock_,
+                                .audit = audit_writer_.get()},
+      core::AdminService::Options{.revocation_ttl = config_.auth.access_ttl + config_.auth.leeway});
   admin_service_ = std::make_unique<server::AdminGrpcService>(
       server::AdminGrpcService::Deps{.admin = *admin_,
                                      .api_keys = api_keys_.get(),
                                      .audit = *stores_.audit,
                                      .io_pool = *io_pool_,
                                      .hash_pool = *hash_pool_,
-                                     .admission = admission_.get(),
+                                     .guards = *guards_,
                                      .annotate_principal = Observed()});
-  account_service_ = std::make_unique<server::AccountGrpcService>(*admin_, *hash_pool_,
-                                                                  admission_.get(), Observed());
+  account_service_ =
+      std::make_unique<server::AccountGrpcService>(*admin_, *hash_pool_, *guards_, Observed());
   return absl::OkStatus();
 }
 
@@ -605,7 +557,7 @@ absl::Status WardenServer::StartHealthListener() {
     builder.AddListeningPort(config_.health_listen, grpc::InsecureServerCredentials(),
                              &health_port_);
   }
-  builder.RegisterService(&plain_health_);
+  builder.RegisterService(plain_health_.get());
   builder.SetOption(std::make_unique<WithoutReflection>());
   builder.SetMaxReceiveMessageSize(4096);
   ApplyLimits(config_, builder);
@@ -773,7 +725,7 @@ absl::Status WardenServer::StartHttp() {
   http_->Route("/healthz", [] { return server::HttpResponse{.status = 200, .body = "ok\n"}; });
   http_->Route("/readyz", [this] {
     const bool serving =
-        health_.StatusOf(kAuthServiceName) == ::grpc::health::v1::HealthCheckResponse::SERVING;
+        health_->StatusOf(kAuthServiceName) == ::grpc::health::v1::HealthCheckResponse::SERVING;
     // Without Redis the replica still serves (revocations travel through the store, limits
     // are counted per replica): ready, but say so.
     std::string redis;
@@ -817,8 +769,8 @@ void WardenServer::BeginDrain() {
   if (prober_ != nullptr) {
     prober_->Stop();  // it would turn the services SERVING again
   }
-  health_.SetServing("", false);
-  health_.SetServing(kAuthServiceName, false);
+  health_->SetServing("", false);
+  health_->SetServing(kAuthServiceName, false);
 }
 
 void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
@@ -837,7 +789,7 @@ void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
     if (prober_ != nullptr) {
       prober_->Stop();
     }
-    health_.Shutdown();
+    health_->Shutdown();
     revocation_service_->Shutdown();
     if (http_ != nullptr) {
       http_->Stop();

@@ -27,13 +27,13 @@
 #include "crypto/key_ring.h"
 #include "crypto/master_key.h"
 #include "crypto/sodium_primitives.h"
+#include "guard/guard_chain.h"
 #include "observability/audit_writer.h"
 #include "observability/auth_metrics.h"
 #include "observability/grpc_metrics.h"
 #include "observability/span_exporter.h"
 #include "observability/store_metrics.h"
 #include "server/admin_grpc_service.h"
-#include "server/admission.h"
 #include "server/auth_grpc_service.h"
 #include "server/connection_gate.h"
 #include "server/edge_metrics.h"
@@ -70,7 +70,7 @@ class WardenServer {
   storage::RedisRevocationBus* redis_bus() { return redis_bus_.get(); }
   // nullptr when API keys are unavailable (no master key outside --dev).
   core::ApiKeyService* api_keys() { return api_keys_.get(); }
-  server::HealthService& health() { return health_; }
+  server::HealthService& health() { return *health_; }
   core::AuthService& auth() { return *auth_; }
   crypto::KeyRing& key_ring() { return *key_ring_; }
   // The key rotation of a managed ring, or nullptr (fixed key or HS256).
@@ -152,10 +152,14 @@ class WardenServer {
   std::unique_ptr<server::AuthGrpcService> auth_service_;
   std::unique_ptr<server::KeyGrpcService> key_service_;
   std::unique_ptr<server::RevocationGrpcService> revocation_service_;
-  server::HealthService health_;
+  // Declared before the services that bind their methods in it.
+  std::unique_ptr<guard::GuardChain> guards_;
+  // The health-only plaintext listener serves probes: no credentials, no limits by design.
+  std::unique_ptr<guard::GuardChain> probe_guards_ = guard::GuardChain::AllowAll();
+  std::unique_ptr<server::HealthService> plain_health_;  // the health-only listener's instance
+  std::unique_ptr<server::HealthService> health_;
   std::optional<crypto::MasterKey> master_key_;
   std::unique_ptr<core::LoginThrottle> throttle_;
-  std::unique_ptr<server::Admission> admission_;
   std::unique_ptr<crypto::HmacSha256TokenHasher> api_key_hasher_;
   std::unique_ptr<core::ApiKeyService> api_keys_;
   std::unique_ptr<core::AdminService> admin_;
@@ -163,7 +167,6 @@ class WardenServer {
   std::unique_ptr<server::AccountGrpcService> account_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-  server::HealthService plain_health_;  // the health-only plaintext listener's instance
   std::unique_ptr<grpc::Server> health_server_;
   int health_port_ = 0;
   // Plaintext TCP listeners accept through a gate (declared after the servers they feed, so

@@ -1,8 +1,6 @@
 #include "cli/commands.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "client/admin_client.h"
 #include "client/auth_client.h"
+#include "common/private_file.h"
 #include "google/protobuf/util/json_util.h"
 #include "warden/v1/admin.pb.h"
 
@@ -202,21 +201,7 @@ class Command {
     if (path.has_parent_path()) {
       fs::create_directories(path.parent_path(), error);
     }
-    const std::string tmp = options_.credentials + ".tmp";
-    const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-    }
-    fchmod(fd, 0600);
-    const std::string text = json.dump(2) + "\n";
-    const bool ok =
-        write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
-    close(fd);
-    if (!ok || rename(tmp.c_str(), options_.credentials.c_str()) != 0) {
-      unlink(tmp.c_str());
-      return absl::UnavailableError(absl::StrCat("cannot write ", options_.credentials));
-    }
-    return absl::OkStatus();
+    return WritePrivateFile(options_.credentials, json.dump(2) + "\n", PrivateFileMode::kReplace);
   }
 
   template <typename Response>

@@ -14,6 +14,7 @@
 #include "core/policy.h"
 #include "core/ports/api_key_store.h"
 #include "core/ports/audit.h"
+#include "core/ports/credential_verifiers.h"
 #include "core/ports/random_source.h"
 
 namespace warden::core {
@@ -35,7 +36,7 @@ struct NewApiKey {
 // thread via `defer`.
 //
 // Thread-safe. Keeps references to every port.
-class ApiKeyService {
+class ApiKeyService final : public ApiKeyAuthenticator {
  public:
   struct Ports {
     ApiKeyStore& store;
@@ -63,7 +64,7 @@ class ApiKeyService {
   // The principal of a live key; kUnauthenticated ("invalid API key") otherwise, the same for
   // every reason (malformed, unknown, wrong secret, revoked, expired). kUnavailable when the
   // store cannot be asked.
-  absl::StatusOr<Principal> Authenticate(absl::string_view key);
+  absl::StatusOr<Principal> Authenticate(absl::string_view key) override;
 
   // Exposed for tests: whether `key` is well-formed with a valid checksum, and its id.
   static std::optional<std::string> IdOfWellFormed(absl::string_view key);

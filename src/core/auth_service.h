@@ -15,6 +15,7 @@
 #include "core/ports/access_token_codec.h"
 #include "core/ports/audit.h"
 #include "core/ports/auth_events.h"
+#include "core/ports/credential_verifiers.h"
 #include "core/ports/login_throttle.h"
 #include "core/ports/password_hasher.h"
 #include "core/ports/random_source.h"
@@ -33,7 +34,7 @@ inline constexpr absl::string_view kInvalidCredentials = "invalid username or pa
 // Thread-safe. Keeps references to every port passed in and to `clock`; they must outlive it.
 // Register, Login, RefreshToken and Logout do slow work (hashing, store I/O); Validate does no
 // I/O and no writes.
-class AuthService {
+class AuthService final : public AccessTokenVerifier {
  public:
   // Which sessions rotate their refresh token (docs/adr/0017-refresh-modes.md).
   enum class RefreshPolicy {
@@ -86,7 +87,7 @@ class AuthService {
   // session keeps its token. kUnauthenticated for any failure.
   absl::StatusOr<TokenPair> RefreshToken(absl::string_view refresh_token);
   // Returns the claims of a valid, unrevoked access token; kUnauthenticated with kInvalidToken.
-  absl::StatusOr<AccessClaims> Validate(absl::string_view access_token) const;
+  absl::StatusOr<AccessClaims> Validate(absl::string_view access_token) const override;
   // Revokes the session of `access_token` and the token itself.
   absl::Status Logout(absl::string_view access_token);
 

@@ -1,6 +1,5 @@
 #include "crypto/signing_key.h"
 
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -9,7 +8,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
-#include <unistd.h>
 
 #include <openssl/params.h>
 
@@ -356,32 +354,6 @@ bool SigningKey::Verify(absl::string_view signing_input, absl::string_view signa
   }
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(der.data()), der.size(),
                           input, signing_input.size()) == 1;
-}
-
-absl::Status WritePrivateKeyFile(const SigningKey& key, const std::string& path) {
-  absl::StatusOr<std::string> pem = key.PrivateKeyPem();
-  if (!pem.ok()) {
-    return pem.status();
-  }
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::UnavailableError(absl::StrCat("cannot create ", path));
-  }
-  size_t written = 0;
-  while (written < pem->size()) {
-    const ssize_t n = write(fd, pem->data() + written, pem->size() - written);
-    if (n <= 0) {
-      close(fd);
-      return absl::UnavailableError(absl::StrCat("cannot write ", path));
-    }
-    written += static_cast<size_t>(n);
-  }
-  const bool synced = fsync(fd) == 0;
-  close(fd);
-  if (!synced) {
-    return absl::UnavailableError(absl::StrCat("cannot sync ", path));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace warden::crypto

@@ -61,7 +61,4 @@ class SigningKey {
   bool can_sign_ = true;
 };
 
-// Writes `key` to `path` as PEM, creating the file with mode 0600; fails if it exists.
-absl::Status WritePrivateKeyFile(const SigningKey& key, const std::string& path);
-
 }  // namespace warden::crypto

@@ -60,26 +60,26 @@ absl::Status NoApiKeys() {
 }  // namespace
 
 AdminGrpcService::AdminGrpcService(Deps deps) : deps_(deps) {
-  if (deps_.admission == nullptr) {
-    return;
-  }
-  for (const char* name : {"ListUsers", "GetUser", "SetRoles", "SetDisabled", "DeleteUser",
-                           "SetPassword", "ListSessions", "RevokeSession", "RevokeUserSessions",
-                           "CreateApiKey", "ListApiKeys", "RevokeApiKey", "ListAuditEvents"}) {
-    const std::string method = absl::StrCat("/warden.v1.AdminService/", name);
-    gates_[method] = &deps_.admission->GateFor(method);
+  const absl::string_view service = ::warden::v1::AdminService::service_full_name();
+  for (const std::string& method : MethodsOf(service)) {
+    const std::string name = method.substr(method.rfind('/') + 1);
+    guards_[name] = &BindMethod(deps_.guards, service, name);
   }
 }
 
 template <typename Request, typename Response, typename Handler>
 grpc::ServerUnaryReactor* AdminGrpcService::Run(grpc::CallbackServerContext* context,
-                                                const char* method, WorkerPool& pool,
+                                                absl::string_view method, WorkerPool& pool,
                                                 const grpc::ByteBuffer* request,
                                                 grpc::ByteBuffer* response, Handler handle) {
-  auto it = gates_.find(method);
-  const Admission::Gate* gate = it == gates_.end() ? nullptr : it->second;
+  auto it = guards_.find(method);
+  if (it == guards_.end()) {  // not a method of the descriptor: fail closed
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "no admission guard"));
+    return reactor;
+  }
   return OffloadUnary<Request, Response>(
-      *context, deps_.admission, gate, pool, request, response,
+      *context, *it->second, pool, request, response,
       [this, context, handle = std::move(handle)](const Request& in, Response& out,
                                                   const Admitted& caller) -> absl::Status {
         if (deps_.annotate_principal && caller.principal.has_value()) {
@@ -94,7 +94,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::ListUsers(grpc::CallbackServerContex
                                                       const grpc::ByteBuffer* request,
                                                       grpc::ByteBuffer* response) {
   return Run<pb::ListUsersRequest, pb::ListUsersResponse>(
-      context, "/warden.v1.AdminService/ListUsers", deps_.io_pool, request, response,
+      context, "ListUsers", deps_.io_pool, request, response,
       [this](const pb::ListUsersRequest& in, pb::ListUsersResponse& out,
              const Admitted&) -> absl::Status {
         if (in.page_size() < 0) {
@@ -117,7 +117,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::GetUser(grpc::CallbackServerContext*
                                                     const grpc::ByteBuffer* request,
                                                     grpc::ByteBuffer* response) {
   return Run<pb::GetUserRequest, pb::GetUserResponse>(
-      context, "/warden.v1.AdminService/GetUser", deps_.io_pool, request, response,
+      context, "GetUser", deps_.io_pool, request, response,
       [this](const pb::GetUserRequest& in, pb::GetUserResponse& out,
              const Admitted&) -> absl::Status {
         absl::StatusOr<core::User> user = deps_.admin.GetUser(in.user_id());
@@ -133,7 +133,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::SetRoles(grpc::CallbackServerContext
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
   return Run<pb::SetRolesRequest, pb::SetRolesResponse>(
-      context, "/warden.v1.AdminService/SetRoles", deps_.io_pool, request, response,
+      context, "SetRoles", deps_.io_pool, request, response,
       [this](const pb::SetRolesRequest& in, pb::SetRolesResponse& out,
              const Admitted& caller) -> absl::Status {
         absl::StatusOr<core::User> user = deps_.admin.SetRoles(
@@ -150,7 +150,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::SetDisabled(grpc::CallbackServerCont
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Run<pb::SetDisabledRequest, pb::SetDisabledResponse>(
-      context, "/warden.v1.AdminService/SetDisabled", deps_.io_pool, request, response,
+      context, "SetDisabled", deps_.io_pool, request, response,
       [this](const pb::SetDisabledRequest& in, pb::SetDisabledResponse& out,
              const Admitted& caller) -> absl::Status {
         absl::StatusOr<core::User> user =
@@ -167,7 +167,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::DeleteUser(grpc::CallbackServerConte
                                                        const grpc::ByteBuffer* request,
                                                        grpc::ByteBuffer* response) {
   return Run<pb::DeleteUserRequest, pb::DeleteUserResponse>(
-      context, "/warden.v1.AdminService/DeleteUser", deps_.io_pool, request, response,
+      context, "DeleteUser", deps_.io_pool, request, response,
       [this](const pb::DeleteUserRequest& in, pb::DeleteUserResponse&, const Admitted& caller) {
         return deps_.admin.DeleteUser(ActorOf(caller), in.user_id());
       });
@@ -177,7 +177,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::SetPassword(grpc::CallbackServerCont
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Run<pb::SetPasswordRequest, pb::SetPasswordResponse>(
-      context, "/warden.v1.AdminService/SetPassword", deps_.hash_pool, request, response,
+      context, "SetPassword", deps_.hash_pool, request, response,
       [this](const pb::SetPasswordRequest& in, pb::SetPasswordResponse&, const Admitted& caller) {
         return deps_.admin.SetPassword(ActorOf(caller), in.user_id(), in.new_password());
       });
@@ -187,7 +187,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::ListSessions(grpc::CallbackServerCon
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
   return Run<pb::ListSessionsRequest, pb::ListSessionsResponse>(
-      context, "/warden.v1.AdminService/ListSessions", deps_.io_pool, request, response,
+      context, "ListSessions", deps_.io_pool, request, response,
       [this](const pb::ListSessionsRequest& in, pb::ListSessionsResponse& out,
              const Admitted&) -> absl::Status {
         absl::StatusOr<std::vector<core::Session>> sessions =
@@ -210,7 +210,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::RevokeSession(grpc::CallbackServerCo
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
   return Run<pb::RevokeSessionRequest, pb::RevokeSessionResponse>(
-      context, "/warden.v1.AdminService/RevokeSession", deps_.io_pool, request, response,
+      context, "RevokeSession", deps_.io_pool, request, response,
       [this](const pb::RevokeSessionRequest& in, pb::RevokeSessionResponse&,
              const Admitted& caller) {
         return deps_.admin.RevokeSession(ActorOf(caller), in.session_id());
@@ -221,7 +221,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::RevokeUserSessions(grpc::CallbackSer
                                                                const grpc::ByteBuffer* request,
                                                                grpc::ByteBuffer* response) {
   return Run<pb::RevokeUserSessionsRequest, pb::RevokeUserSessionsResponse>(
-      context, "/warden.v1.AdminService/RevokeUserSessions", deps_.io_pool, request, response,
+      context, "RevokeUserSessions", deps_.io_pool, request, response,
       [this](const pb::RevokeUserSessionsRequest& in, pb::RevokeUserSessionsResponse& out,
              const Admitted& caller) -> absl::Status {
         absl::StatusOr<int64_t> revoked =
@@ -238,7 +238,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::CreateApiKey(grpc::CallbackServerCon
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
   return Run<pb::CreateApiKeyRequest, pb::CreateApiKeyResponse>(
-      context, "/warden.v1.AdminService/CreateApiKey", deps_.io_pool, request, response,
+      context, "CreateApiKey", deps_.io_pool, request, response,
       [this](const pb::CreateApiKeyRequest& in, pb::CreateApiKeyResponse& out,
              const Admitted& caller) -> absl::Status {
         if (deps_.api_keys == nullptr) {
@@ -260,7 +260,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::ListApiKeys(grpc::CallbackServerCont
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Run<pb::ListApiKeysRequest, pb::ListApiKeysResponse>(
-      context, "/warden.v1.AdminService/ListApiKeys", deps_.io_pool, request, response,
+      context, "ListApiKeys", deps_.io_pool, request, response,
       [this](const pb::ListApiKeysRequest& in, pb::ListApiKeysResponse& out,
              const Admitted&) -> absl::Status {
         if (deps_.api_keys == nullptr) {
@@ -282,7 +282,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::RevokeApiKey(grpc::CallbackServerCon
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
   return Run<pb::RevokeApiKeyRequest, pb::RevokeApiKeyResponse>(
-      context, "/warden.v1.AdminService/RevokeApiKey", deps_.io_pool, request, response,
+      context, "RevokeApiKey", deps_.io_pool, request, response,
       [this](const pb::RevokeApiKeyRequest& in, pb::RevokeApiKeyResponse&,
              const Admitted& caller) -> absl::Status {
         if (deps_.api_keys == nullptr) {
@@ -296,7 +296,7 @@ grpc::ServerUnaryReactor* AdminGrpcService::ListAuditEvents(grpc::CallbackServer
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
   return Run<pb::ListAuditEventsRequest, pb::ListAuditEventsResponse>(
-      context, "/warden.v1.AdminService/ListAuditEvents", deps_.io_pool, request, response,
+      context, "ListAuditEvents", deps_.io_pool, request, response,
       [this](const pb::ListAuditEventsRequest& in, pb::ListAuditEventsResponse& out,
              const Admitted&) -> absl::Status {
         if (in.limit() < 0 || in.limit() > 1000) {
@@ -337,21 +337,17 @@ grpc::ServerUnaryReactor* AdminGrpcService::ListAuditEvents(grpc::CallbackServer
 }
 
 AccountGrpcService::AccountGrpcService(core::AdminService& admin, WorkerPool& hash_pool,
-                                       Admission* admission, bool annotate_principal)
+                                       guard::GuardChain& guards, bool annotate_principal)
     : admin_(admin),
       hash_pool_(hash_pool),
-      admission_(admission),
-      annotate_principal_(annotate_principal) {
-  if (admission_ != nullptr) {
-    gate_ = &admission_->GateFor("/warden.v1.AccountService/ChangePassword");
-  }
-}
+      annotate_principal_(annotate_principal),
+      change_password_(BindMethod<::warden::v1::AccountService>(guards, "ChangePassword")) {}
 
 grpc::ServerUnaryReactor* AccountGrpcService::ChangePassword(grpc::CallbackServerContext* context,
                                                              const grpc::ByteBuffer* request,
                                                              grpc::ByteBuffer* response) {
   return OffloadUnary<pb::ChangePasswordRequest, pb::ChangePasswordResponse>(
-      *context, admission_, gate_, hash_pool_, request, response,
+      *context, change_password_, hash_pool_, request, response,
       [this, context](const pb::ChangePasswordRequest& in, pb::ChangePasswordResponse&,
                       const Admitted& caller) -> absl::Status {
         if (!caller.principal.has_value()) {

@@ -41,11 +41,11 @@ class AdminGrpcService final : public RawAdminBase {
  public:
   struct Deps {
     core::AdminService& admin;
-    core::ApiKeyService* api_keys;
+    core::ApiKeyService* api_keys;  // null: API keys are off
     core::AuditStore& audit;
     WorkerPool& io_pool;
     WorkerPool& hash_pool;
-    Admission* admission;
+    guard::GuardChain& guards;
     // Name the caller in a trailer for the observing interceptor (access log); only when that
     // interceptor is installed, since it removes the trailer before sending.
     bool annotate_principal = false;
@@ -73,13 +73,13 @@ class AdminGrpcService final : public RawAdminBase {
 
  private:
   template <typename Request, typename Response, typename Handler>
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const char* method,
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, absl::string_view method,
                                 WorkerPool& pool, const grpc::ByteBuffer* request,
                                 grpc::ByteBuffer* response, Handler handle);
 
   Deps deps_;
-  // Built once in the constructor (Admission::GateFor is not for the request path).
-  absl::flat_hash_map<std::string, const Admission::Gate*> gates_;
+  // Every method of the service's descriptor, by its short name ("ListUsers"), bound once.
+  absl::flat_hash_map<std::string, const guard::MethodGuard*> guards_;
 };
 
 // warden.v1.AccountService: self-service for a signed-in user.
@@ -87,7 +87,7 @@ class AccountGrpcService final
     : public ::warden::v1::AccountService::WithRawCallbackMethod_ChangePassword<
           ::warden::v1::AccountService::Service> {
  public:
-  AccountGrpcService(core::AdminService& admin, WorkerPool& hash_pool, Admission* admission,
+  AccountGrpcService(core::AdminService& admin, WorkerPool& hash_pool, guard::GuardChain& guards,
                      bool annotate_principal = false);
   grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
@@ -96,9 +96,8 @@ class AccountGrpcService final
  private:
   core::AdminService& admin_;
   WorkerPool& hash_pool_;
-  Admission* admission_;
   const bool annotate_principal_;
-  const Admission::Gate* gate_ = nullptr;
+  const guard::MethodGuard& change_password_;
 };
 
 }  // namespace warden::server

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,100 +7,50 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
-#include "absl/container/node_hash_map.h"
-#include "absl/status/statusor.h"
-#include "common/clock.h"
-#include "common/connection_table.h"
-#include "core/auth_service.h"
-#include "core/policy.h"
-#include "core/ports/auth_events.h"
-#include "resilience/token_bucket.h"
-#include "server/client_address.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "guard/guard_chain.h"
 
+// Where gRPC meets the guard chain (guard/): the call description the guards read, binding a
+// service's methods by their generated descriptors, and finishing a refused call.
 namespace warden::server {
 
-// Who a call is from, once admitted.
-struct Admitted {
-  std::optional<core::Principal> principal;
-  std::string client_address;
-};
+using guard::Admitted;
 
-// The one admission chain every RPC passes at handler entry (grpc++ 1.51 server interceptors
-// cannot reject a call): per-address and per-method rate limits, authentication (bearer JWT,
-// API key, or client certificate), per-principal rate limit, then the policy's verdict. A method
-// without a rule is denied.
-//
-// Thread-safe. Keeps references to the policy, the auth service, the clock and the events sink.
-class Admission {
+// The guards' view of a gRPC call. Cheap to make; lookups happen when a guard asks.
+class GrpcCallView final : public guard::CallView {
  public:
-  // Makes the limiter of one method's rate limit; `name` is "<method>:<scope>" (e.g.
-  // "/auth.AuthService/Login:peer"), unique per limiter. Default: in this process's memory.
-  using LimiterFactory = std::function<std::unique_ptr<resilience::RateLimiter>(
-      resilience::RateSpec spec, const std::string& name)>;
-  struct Options {
-    std::vector<Cidr> trusted_proxies;  // x-forwarded-for is believed only from these peers
-    LimiterFactory limiter_factory;     // empty: KeyedRateLimiter
-    // Resolves the "fd:N" peers of connections Warden accepted itself; may be null.
-    const ConnectionTable* connections = nullptr;
-  };
-  // Resolves an API key to its principal; kUnauthenticated when it is not a live key.
-  using ApiKeyResolver = std::function<absl::StatusOr<core::Principal>(absl::string_view key)>;
-
-  // One method's rule and rate limiters, built once.
-  class Gate {
-   public:
-    Gate(std::string method, const core::MethodRule* rule, const LimiterFactory& limiters,
-         bool needs_client_address);
-    const std::string& method() const { return method_; }
-
-   private:
-    friend class Admission;
-    std::string method_;
-    const core::MethodRule* rule_;  // nullptr: deny
-    bool needs_client_address_;
-    std::unique_ptr<resilience::RateLimiter> per_peer_;
-    std::unique_ptr<resilience::RateLimiter> per_principal_;
-    std::unique_ptr<resilience::RateLimiter> per_method_;
-  };
-
-  Admission(const core::Policy& policy, core::AuthService& auth, const Clock& clock,
-            core::AuthEvents* events, Options options);
-
-  void SetApiKeyResolver(ApiKeyResolver resolver) { api_keys_ = std::move(resolver); }
-
-  // The gate of `method` ("/pkg.Service/Method"). Call at startup; the reference stays valid.
-  // With `needs_client_address`, Admit always resolves the client address (otherwise only when
-  // a per-address limit needs it).
-  const Gate& GateFor(absl::string_view method, bool needs_client_address = false);
-
-  // Runs the chain for a call. The error is the status to finish the call with; a rate-limit
-  // refusal carries a retry hint (see FinishRefused).
-  absl::StatusOr<Admitted> Admit(const Gate& gate, const grpc::ServerContextBase& context) const;
+  explicit GrpcCallView(const grpc::ServerContextBase& context) : context_(context) {}
+  std::string Peer() const override { return context_.peer(); }
+  guard::HeaderValue Header(absl::string_view key) const override;
+  std::vector<std::string> CertificateIdentities() const override;
 
  private:
-  // Whether the caller authenticates (API key, client certificate, or bearer) as a principal
-  // allowed to name its users' addresses (core::kPermForwardClientAddress).
-  bool ForwardsClientAddress(const grpc::ServerContextBase& context) const;
-  absl::StatusOr<std::optional<core::Principal>> Authenticate(
-      const grpc::ServerContextBase& context) const;
-  absl::Status Limited(const Gate& gate, resilience::RateLimiter& limiter, absl::string_view key,
-                       core::RateLimitScope scope) const;
-
-  const core::Policy& policy_;
-  core::AuthService& auth_;
-  core::AuthEvents* events_;
-  Options options_;
-  ApiKeyResolver api_keys_;
-  absl::node_hash_map<std::string, Gate> gates_;
+  const grpc::ServerContextBase& context_;
 };
+
+// Binds `method` of the service named `service` ("package.Service") in `chain`. The method must
+// be in the service's generated descriptor: a name that is not aborts at start-up, so no
+// handler can run behind a misspelled (and so rule-less) name.
+const guard::MethodGuard& BindMethod(guard::GuardChain& chain, absl::string_view service,
+                                     absl::string_view method, guard::MethodOptions options = {});
+
+// The same, with the service named by its generated class (for example ::auth::AuthService).
+template <typename Service>
+const guard::MethodGuard& BindMethod(guard::GuardChain& chain, absl::string_view method,
+                                     guard::MethodOptions options = {}) {
+  return BindMethod(chain, Service::service_full_name(), method, options);
+}
+
+// The full names ("/package.Service/Method") of every method of `service`, from its descriptor.
+std::vector<std::string> MethodsOf(absl::string_view service);
 
 // Adds the `retry-after` (seconds) and `grpc-retry-pushback-ms` trailers when `status` carries
 // a retry hint, and converts it to a grpc::Status.
 grpc::Status RefusalStatus(grpc::ServerContextBase& context, const absl::Status& status);
 
 // Admits the call or finishes `reactor` with the refusal. Returns nullopt when refused.
-// `admission` may be null (no guard: tests of a bare service).
-std::optional<Admitted> AdmitOrFinish(const Admission* admission, const Admission::Gate* gate,
+std::optional<Admitted> AdmitOrFinish(const guard::MethodGuard& guard,
                                       grpc::CallbackServerContext& context,
                                       grpc::ServerUnaryReactor* reactor);
 
@@ -115,19 +63,11 @@ class RefusedStream final : public grpc::ServerWriteReactor<Response> {
 };
 
 // For server-streaming methods: nullptr when admitted, else a reactor that ends the call with
-// the refusal. `admission` may be null (no guard).
+// the refusal.
 template <typename Response>
-grpc::ServerWriteReactor<Response>* RefuseStreamIfDenied(const Admission* admission,
-                                                         const Admission::Gate* gate,
+grpc::ServerWriteReactor<Response>* RefuseStreamIfDenied(const guard::MethodGuard& guard,
                                                          grpc::CallbackServerContext& context) {
-  if (admission == nullptr) {
-    return nullptr;
-  }
-  if (gate == nullptr) {  // fail closed
-    return new RefusedStream<Response>(
-        grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "no admission gate"));
-  }
-  absl::StatusOr<Admitted> admitted = admission->Admit(*gate, context);
+  absl::StatusOr<Admitted> admitted = guard.Admit(GrpcCallView(context));
   if (admitted.ok()) {
     return nullptr;
   }

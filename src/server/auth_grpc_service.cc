@@ -26,20 +26,19 @@ absl::string_view BearerOf(const grpc::CallbackServerContext& context) {
 }  // namespace
 
 AuthGrpcService::AuthGrpcService(core::AuthService& auth, WorkerPool& hash_pool,
-                                 WorkerPool& io_pool, Admission* admission, bool annotate_principal)
+                                 WorkerPool& io_pool, guard::GuardChain& guards,
+                                 bool annotate_principal)
     : auth_(auth),
       hash_pool_(hash_pool),
       io_pool_(io_pool),
-      admission_(admission),
-      annotate_principal_(annotate_principal) {
-  if (admission_ != nullptr) {
-    register_gate_ = &admission_->GateFor("/auth.AuthService/Register");
-    login_gate_ = &admission_->GateFor("/auth.AuthService/Login", /*needs_client_address=*/true);
-    refresh_gate_ = &admission_->GateFor("/auth.AuthService/RefreshToken");
-    validate_gate_ = &admission_->GateFor("/auth.AuthService/ValidateToken");
-    logout_gate_ = &admission_->GateFor("/auth.AuthService/Logout");
-  }
-}
+      annotate_principal_(annotate_principal),
+      register_guard_(BindMethod<::auth::AuthService>(guards, "Register")),
+      // Login's per-address lockout reads the client address.
+      login_guard_(
+          BindMethod<::auth::AuthService>(guards, "Login", {.needs_client_address = true})),
+      refresh_guard_(BindMethod<::auth::AuthService>(guards, "RefreshToken")),
+      validate_guard_(BindMethod<::auth::AuthService>(guards, "ValidateToken")),
+      logout_guard_(BindMethod<::auth::AuthService>(guards, "Logout")) {}
 
 void AuthGrpcService::Annotate(grpc::CallbackServerContext& context, const std::string& user_id) {
   if (annotate_principal_ && !user_id.empty()) {
@@ -48,20 +47,18 @@ void AuthGrpcService::Annotate(grpc::CallbackServerContext& context, const std::
 }
 
 template <typename Request, typename Response, typename Handler>
-grpc::ServerUnaryReactor* AuthGrpcService::Offload(grpc::CallbackServerContext* context,
-                                                   const Admission::Gate* gate, WorkerPool& pool,
-                                                   const grpc::ByteBuffer* request_bytes,
-                                                   grpc::ByteBuffer* response_bytes,
-                                                   Handler handle) {
-  return OffloadUnary<Request, Response>(*context, admission_, gate, pool, request_bytes,
-                                         response_bytes, std::move(handle));
+grpc::ServerUnaryReactor* AuthGrpcService::Offload(
+    grpc::CallbackServerContext* context, const guard::MethodGuard& guard, WorkerPool& pool,
+    const grpc::ByteBuffer* request_bytes, grpc::ByteBuffer* response_bytes, Handler handle) {
+  return OffloadUnary<Request, Response>(*context, guard, pool, request_bytes, response_bytes,
+                                         std::move(handle));
 }
 
 grpc::ServerUnaryReactor* AuthGrpcService::Register(grpc::CallbackServerContext* context,
                                                     const grpc::ByteBuffer* request,
                                                     grpc::ByteBuffer* response) {
   return Offload<::auth::RegisterRequest, ::auth::RegisterResponse>(
-      context, register_gate_, hash_pool_, request, response,
+      context, register_guard_, hash_pool_, request, response,
       [this, context](const ::auth::RegisterRequest& in, ::auth::RegisterResponse& out,
                       const Admitted&) -> absl::Status {
         absl::StatusOr<core::User> user = auth_.Register(FromRegisterRequest(in));
@@ -78,7 +75,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::Login(grpc::CallbackServerContext* co
                                                  const grpc::ByteBuffer* request,
                                                  grpc::ByteBuffer* response) {
   return Offload<::auth::LoginRequest, ::auth::LoginResponse>(
-      context, login_gate_, hash_pool_, request, response,
+      context, login_guard_, hash_pool_, request, response,
       [this, context](const ::auth::LoginRequest& in, ::auth::LoginResponse& out,
                       const Admitted& caller) -> absl::Status {
         absl::StatusOr<std::optional<core::RefreshMode>> mode =
@@ -101,7 +98,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::RefreshToken(grpc::CallbackServerCont
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Offload<::auth::RefreshTokenRequest, ::auth::RefreshTokenResponse>(
-      context, refresh_gate_, io_pool_, request, response,
+      context, refresh_guard_, io_pool_, request, response,
       [this, context](const ::auth::RefreshTokenRequest& in, ::auth::RefreshTokenResponse& out,
                       const Admitted&) -> absl::Status {
         absl::StatusOr<core::TokenPair> tokens = auth_.RefreshToken(in.refresh_token());
@@ -118,7 +115,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::ValidateToken(grpc::CallbackServerCon
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!AdmitOrFinish(admission_, validate_gate_, *context, reactor).has_value()) {
+  if (!AdmitOrFinish(validate_guard_, *context, reactor).has_value()) {
     return reactor;
   }
   google::protobuf::Empty empty;
@@ -140,7 +137,7 @@ grpc::ServerUnaryReactor* AuthGrpcService::Logout(grpc::CallbackServerContext* c
                                                   const grpc::ByteBuffer* request,
                                                   grpc::ByteBuffer* response) {
   return Offload<google::protobuf::Empty, google::protobuf::Empty>(
-      context, logout_gate_, io_pool_, request, response,
+      context, logout_guard_, io_pool_, request, response,
       [this, token = std::string(BearerOf(*context))](const google::protobuf::Empty&,
                                                       google::protobuf::Empty&, const Admitted&) {
         if (token.empty()) {

@@ -28,9 +28,9 @@ class AuthGrpcService final : public RawAuthService {
  public:
   // With `annotate_principal`, each call names its principal (user id) in a trailing metadata
   // entry that the observing interceptor reads for the access log and removes before sending.
-  // `admission` may be null (no guard).
+  // Every method passes `guards` first.
   AuthGrpcService(core::AuthService& auth, WorkerPool& hash_pool, WorkerPool& io_pool,
-                  Admission* admission, bool annotate_principal = false);
+                  guard::GuardChain& guards, bool annotate_principal = false);
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request,
@@ -57,20 +57,19 @@ class AuthGrpcService final : public RawAuthService {
   // The handler gets the parsed request, the response to fill and the admitted caller.
   template <typename Request, typename Response, typename Handler>
   grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context,
-                                    const Admission::Gate* gate, WorkerPool& pool,
+                                    const guard::MethodGuard& guard, WorkerPool& pool,
                                     const grpc::ByteBuffer* request_bytes,
                                     grpc::ByteBuffer* response_bytes, Handler handle);
 
   core::AuthService& auth_;
   WorkerPool& hash_pool_;
   WorkerPool& io_pool_;
-  Admission* admission_;
   const bool annotate_principal_;
-  const Admission::Gate* register_gate_ = nullptr;
-  const Admission::Gate* login_gate_ = nullptr;
-  const Admission::Gate* refresh_gate_ = nullptr;
-  const Admission::Gate* validate_gate_ = nullptr;
-  const Admission::Gate* logout_gate_ = nullptr;
+  const guard::MethodGuard& register_guard_;
+  const guard::MethodGuard& login_guard_;
+  const guard::MethodGuard& refresh_guard_;
+  const guard::MethodGuard& validate_guard_;
+  const guard::MethodGuard& logout_guard_;
 };
 
 }  // namespace warden::server

@@ -282,12 +282,12 @@ bool ConnectionGate::Exempt(const std::string& address) const {
   if (options_.exempt.empty()) {
     return false;
   }
-  std::optional<std::array<uint8_t, 16>> ip = ParseIp(address);
+  std::optional<std::array<uint8_t, 16>> ip = guard::ParseIp(address);
   if (!ip.has_value()) {
     return false;
   }
   return std::any_of(options_.exempt.begin(), options_.exempt.end(),
-                     [&](const Cidr& cidr) { return cidr.Contains(*ip); });
+                     [&](const guard::Cidr& cidr) { return cidr.Contains(*ip); });
 }
 
 void ConnectionGate::Admit(Conn conn) {

@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/connection_table.h"
-#include "server/client_address.h"
+#include "guard/client_address.h"
 
 namespace grpc {
 class Server;
@@ -45,7 +45,7 @@ class ConnectionGate {
     int max_per_address = 64;  // 0: no per-address cap
     int max_pending = 256;     // connections that have not sent their preface yet
     std::chrono::milliseconds preface_timeout{5000};
-    std::vector<Cidr> exempt;  // addresses without a per-address cap (trusted proxies)
+    std::vector<guard::Cidr> exempt;  // addresses without a per-address cap (trusted proxies)
   };
 
   // Counters since start; gauges are current values.

@@ -8,7 +8,8 @@ namespace {
 using Status = ::grpc::health::v1::HealthCheckResponse;
 
 TEST(HealthProberTest, FailingProbeTurnsServicesNotServingAndBack) {
-  HealthService health;
+  std::unique_ptr<guard::GuardChain> guards = guard::GuardChain::AllowAll();
+  HealthService health(*guards);
   health.SetServing("", true);
   health.SetServing("auth.AuthService", true);
   absl::Status next = absl::UnavailableError("database is locked");
@@ -26,7 +27,8 @@ TEST(HealthProberTest, FailingProbeTurnsServicesNotServingAndBack) {
 }
 
 TEST(HealthProberTest, StopsPromptly) {
-  HealthService health;
+  std::unique_ptr<guard::GuardChain> guards = guard::GuardChain::AllowAll();
+  HealthService health(*guards);
   HealthProber prober(health, [] { return absl::OkStatus(); }, nullptr,
                       {.interval = std::chrono::hours(1), .services = {""}});
   prober.Start();

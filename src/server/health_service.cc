@@ -2,91 +2,43 @@
 
 #include <condition_variable>
 
+#include "server/queued_write_reactor.h"
+
 namespace warden::server {
 
 using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
 
-// One Watch stream. Sends the current status, then each change; at most one write in flight.
-// Deletes itself in OnDone, after telling the service to forget it.
-class HealthService::Watcher final : public grpc::ServerWriteReactor<HealthCheckResponse> {
+// One Watch stream: sends the current status, then each change (a flip and back while a write
+// is in flight sends nothing more).
+class HealthService::Watcher final : public QueuedWriteReactor<HealthCheckResponse> {
  public:
   Watcher(HealthService& service, std::string name) : service_(service), name_(std::move(name)) {}
 
   // Called with the service mutex held.
   void Notify(ServingStatus status, bool end) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (finished_) {
-      return;
+    Queue([status](HealthCheckResponse& pending, const HealthCheckResponse* last_sent) {
+      pending.set_status(status);
+      return last_sent == nullptr || last_sent->status() != status;
+    });
+    if (end) {
+      End();
     }
-    pending_ = status;
-    has_pending_ = pending_ != last_sent_ || !sent_any_;
-    end_after_write_ = end_after_write_ || end;
-    MaybeWriteLocked();
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    writing_ = false;
-    if (!ok) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
-      return;
-    }
-    MaybeWriteLocked();
-  }
-
-  void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-  }
-
-  void OnDone() override {
-    service_.Forget(this);
-    delete this;
   }
 
  private:
-  void MaybeWriteLocked() {
-    if (finished_ || writing_) {
-      return;
-    }
-    if (has_pending_) {
-      response_.set_status(pending_);
-      last_sent_ = pending_;
-      sent_any_ = true;
-      has_pending_ = false;
-      writing_ = true;
-      StartWrite(&response_);
-      return;
-    }
-    if (end_after_write_) {
-      FinishLocked(grpc::Status::OK);
-    }
-  }
-
-  void FinishLocked(const grpc::Status& status) {
-    if (!finished_) {
-      finished_ = true;
-      Finish(status);
-    }
-  }
+  void Forget() override { service_.Forget(this); }
 
   HealthService& service_;
   const std::string name_;
-  std::mutex mutex_;
-  HealthCheckResponse response_;
-  ServingStatus pending_ = HealthCheckResponse::UNKNOWN;
-  ServingStatus last_sent_ = HealthCheckResponse::UNKNOWN;
-  bool sent_any_ = false;
-  bool has_pending_ = false;
-  bool writing_ = false;
-  bool end_after_write_ = false;
-  bool finished_ = false;
 
   friend class HealthService;
 };
 
-HealthService::HealthService() = default;
+HealthService::HealthService(guard::GuardChain& guards, HealthService* mirror)
+    : mirror_(mirror),
+      check_guard_(BindMethod<::grpc::health::v1::Health>(guards, "Check")),
+      watch_guard_(BindMethod<::grpc::health::v1::Health>(guards, "Watch")) {}
 
 HealthService::~HealthService() { Shutdown(); }
 
@@ -142,7 +94,7 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
                                                const HealthCheckRequest* request,
                                                HealthCheckResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!AdmitOrFinish(admission_, check_gate_, *context, reactor).has_value()) {
+  if (!AdmitOrFinish(check_guard_, *context, reactor).has_value()) {
     return reactor;
   }
   const ServingStatus status = StatusOf(request->service());
@@ -155,18 +107,9 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
   return reactor;
 }
 
-void HealthService::SetAdmission(Admission* admission) {
-  admission_ = admission;
-  if (admission_ != nullptr) {
-    check_gate_ = &admission_->GateFor("/grpc.health.v1.Health/Check");
-    watch_gate_ = &admission_->GateFor("/grpc.health.v1.Health/Watch");
-  }
-}
-
 grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
     grpc::CallbackServerContext* context, const HealthCheckRequest* request) {
-  if (auto* refused =
-          RefuseStreamIfDenied<HealthCheckResponse>(admission_, watch_gate_, *context)) {
+  if (auto* refused = RefuseStreamIfDenied<HealthCheckResponse>(watch_guard_, *context)) {
     return refused;
   }
   auto* watcher = new Watcher(*this, request->service());

@@ -20,7 +20,9 @@ class HealthService final : public ::grpc::health::v1::Health::CallbackService {
  public:
   using ServingStatus = ::grpc::health::v1::HealthCheckResponse::ServingStatus;
 
-  HealthService();
+  // Check and Watch pass `guards`. Every SetServing and Shutdown is applied to `mirror` too
+  // (another listener's instance: a service object serves one server); it may be null.
+  explicit HealthService(guard::GuardChain& guards, HealthService* mirror = nullptr);
   ~HealthService() override;
 
   // Sets `service` ("" for the whole server) to SERVING or NOT_SERVING. Ignored after Shutdown.
@@ -29,11 +31,6 @@ class HealthService final : public ::grpc::health::v1::Health::CallbackService {
   ServingStatus StatusOf(const std::string& service) const;
   // Everything NOT_SERVING, and every Watch stream ends. Idempotent.
   void Shutdown();
-  // Every later SetServing and Shutdown is applied to `mirror` too (the plaintext health
-  // listener's own instance; a service object serves one server). Set before use.
-  void MirrorTo(HealthService* mirror) { mirror_ = mirror; }
-  // Puts Check and Watch behind `admission` (before the server starts).
-  void SetAdmission(Admission* admission);
 
   grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
                                   const ::grpc::health::v1::HealthCheckRequest* request,
@@ -50,10 +47,9 @@ class HealthService final : public ::grpc::health::v1::Health::CallbackService {
   std::map<std::string, ServingStatus> statuses_;
   std::set<Watcher*> watchers_;
   bool shut_down_ = false;
-  Admission* admission_ = nullptr;
-  HealthService* mirror_ = nullptr;
-  const Admission::Gate* check_gate_ = nullptr;
-  const Admission::Gate* watch_gate_ = nullptr;
+  HealthService* const mirror_;
+  const guard::MethodGuard& check_guard_;
+  const guard::MethodGuard& watch_guard_;
 };
 
 }  // namespace warden::server

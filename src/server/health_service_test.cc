@@ -39,7 +39,8 @@ class HealthServiceTest : public ::testing::Test {
     return stub_->Check(&context, request, &response);
   }
 
-  HealthService health_;
+  std::unique_ptr<guard::GuardChain> guards_ = guard::GuardChain::AllowAll();
+  HealthService health_{*guards_};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<Health::Stub> stub_;
 };

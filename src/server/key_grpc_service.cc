@@ -8,7 +8,7 @@ grpc::ServerUnaryReactor* KeyGrpcService::GetJwks(grpc::CallbackServerContext* c
                                                   const ::warden::v1::GetJwksRequest* /*request*/,
                                                   ::warden::v1::GetJwksResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!AdmitOrFinish(admission_, gate_, *context, reactor).has_value()) {
+  if (!AdmitOrFinish(get_jwks_, *context, reactor).has_value()) {
     return reactor;
   }
   const std::string json = jwks_json_();

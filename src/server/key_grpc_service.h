@@ -13,14 +13,11 @@ namespace warden::server {
 // serves. Thread-safe; `jwks_json` must be thread-safe too.
 class KeyGrpcService final : public ::warden::v1::KeyService::CallbackService {
  public:
-  // `admission` may be null (no guard).
   KeyGrpcService(std::function<std::string()> jwks_json, std::chrono::seconds max_age,
-                 Admission* admission)
+                 guard::GuardChain& guards)
       : jwks_json_(std::move(jwks_json)),
         max_age_(max_age),
-        admission_(admission),
-        gate_(admission == nullptr ? nullptr
-                                   : &admission->GateFor("/warden.v1.KeyService/GetJwks")) {}
+        get_jwks_(BindMethod<::warden::v1::KeyService>(guards, "GetJwks")) {}
 
   grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
                                     const ::warden::v1::GetJwksRequest* request,
@@ -29,8 +26,7 @@ class KeyGrpcService final : public ::warden::v1::KeyService::CallbackService {
  private:
   const std::function<std::string()> jwks_json_;
   const std::chrono::seconds max_age_;
-  Admission* admission_;
-  const Admission::Gate* gate_;
+  const guard::MethodGuard& get_jwks_;
 };
 
 }  // namespace warden::server

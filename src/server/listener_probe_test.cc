@@ -15,7 +15,8 @@ namespace warden::server {
 namespace {
 
 TEST(ListenerProbeTest, AListenerThatAnswersIsUp) {
-  HealthService health;
+  std::unique_ptr<guard::GuardChain> guards = guard::GuardChain::AllowAll();
+  HealthService health(*guards);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

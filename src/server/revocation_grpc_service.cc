@@ -3,6 +3,8 @@
 #include <chrono>
 #include <deque>
 
+#include "server/queued_write_reactor.h"
+
 namespace warden::server {
 
 using ::warden::v1::WatchRevocationsResponse;
@@ -23,117 +25,53 @@ void AddTo(WatchRevocationsResponse& response, const core::RevocationEvent& even
 
 }  // namespace
 
-// One WatchRevocations stream: batches events that arrive while a write is in flight.
-class RevocationGrpcService::Stream final
-    : public grpc::ServerWriteReactor<WatchRevocationsResponse> {
+// One WatchRevocations stream: the snapshot first, then every event, batched while a write is
+// in flight.
+class RevocationGrpcService::Stream final : public QueuedWriteReactor<WatchRevocationsResponse> {
  public:
-  Stream(RevocationGrpcService& service) : service_(service) {}
+  // Held until Begin, so events pushed between Subscribe and the snapshot ride along with it
+  // (a duplicate is harmless) and the first message is always the snapshot.
+  explicit Stream(RevocationGrpcService& service)
+      : QueuedWriteReactor(/*held=*/true), service_(service) {}
 
-  // Starts with the snapshot, then listens. Called once, before the reactor is returned.
-  void Begin(std::vector<core::RevocationEvent> snapshot) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    // Events pushed between Subscribe and now are already in pending_: they ride along with the
-    // snapshot (a duplicate is harmless), so the first message is always the snapshot.
-    pending_.set_snapshot(true);
-    for (const core::RevocationEvent& event : snapshot) {
-      AddTo(pending_, event);
-    }
-    has_pending_ = true;
-    begun_ = true;
-    WriteLocked();
+  // Called once, before the reactor is returned.
+  void Begin(const std::vector<core::RevocationEvent>& snapshot) {
+    Queue([&snapshot](WatchRevocationsResponse& pending, const WatchRevocationsResponse*) {
+      pending.set_snapshot(true);
+      for (const core::RevocationEvent& event : snapshot) {
+        AddTo(pending, event);
+      }
+      return true;
+    });
+    Release();
   }
 
   void Push(const core::RevocationEvent& event) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (finished_) {
-      return;
-    }
-    AddTo(pending_, event);
-    has_pending_ = true;
-    if (begun_) {
-      WriteLocked();
-    }
-  }
-
-  void End() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ending_ = true;
-    WriteLocked();
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    writing_ = false;
-    if (!ok) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream broken"));
-      return;
-    }
-    WriteLocked();
-  }
-
-  void OnCancel() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-  }
-
-  void OnDone() override {
-    service_.Forget(this);
-    delete this;
+    Queue([&event](WatchRevocationsResponse& pending, const WatchRevocationsResponse*) {
+      AddTo(pending, event);
+      return true;
+    });
   }
 
   uint64_t listener = 0;
 
  private:
-  void WriteLocked() {
-    if (finished_ || writing_) {
-      return;
-    }
-    if (has_pending_) {
-      in_flight_ = std::move(pending_);
-      pending_.Clear();
-      has_pending_ = false;
-      writing_ = true;
-      StartWrite(&in_flight_);
-      return;
-    }
-    if (ending_) {
-      FinishLocked(grpc::Status::OK);
-    }
-  }
-
-  void FinishLocked(const grpc::Status& status) {
-    if (!finished_) {
-      finished_ = true;
-      Finish(status);
-    }
-  }
+  void Forget() override { service_.Forget(this); }
 
   RevocationGrpcService& service_;
-  std::mutex mutex_;
-  WatchRevocationsResponse pending_;
-  WatchRevocationsResponse in_flight_;
-  bool has_pending_ = false;
-  bool begun_ = false;
-  bool writing_ = false;
-  bool ending_ = false;
-  bool finished_ = false;
 };
 
 RevocationGrpcService::RevocationGrpcService(core::RevocationList& revocations,
-                                             Admission* admission)
-    : revocations_(revocations), admission_(admission) {
-  if (admission_ != nullptr) {
-    watch_gate_ = &admission_->GateFor("/warden.v1.RevocationService/WatchRevocations");
-  }
-}
+                                             guard::GuardChain& guards)
+    : revocations_(revocations),
+      watch_guard_(BindMethod<::warden::v1::RevocationService>(guards, "WatchRevocations")) {}
 
 RevocationGrpcService::~RevocationGrpcService() { Shutdown(); }
 
 grpc::ServerWriteReactor<WatchRevocationsResponse>* RevocationGrpcService::WatchRevocations(
     grpc::CallbackServerContext* context,
     const ::warden::v1::WatchRevocationsRequest* /*request*/) {
-  if (auto* refused =
-          RefuseStreamIfDenied<WatchRevocationsResponse>(admission_, watch_gate_, *context)) {
+  if (auto* refused = RefuseStreamIfDenied<WatchRevocationsResponse>(watch_guard_, *context)) {
     return refused;
   }
   auto* stream = new Stream(*this);

@@ -15,8 +15,7 @@ namespace warden::server {
 // Thread-safe. Keeps a reference to `revocations`, which must outlive it.
 class RevocationGrpcService final : public ::warden::v1::RevocationService::CallbackService {
  public:
-  // `admission` may be null (no guard).
-  RevocationGrpcService(core::RevocationList& revocations, Admission* admission);
+  RevocationGrpcService(core::RevocationList& revocations, guard::GuardChain& guards);
   ~RevocationGrpcService() override;
 
   grpc::ServerWriteReactor<::warden::v1::WatchRevocationsResponse>* WatchRevocations(
@@ -35,8 +34,7 @@ class RevocationGrpcService final : public ::warden::v1::RevocationService::Call
   mutable std::mutex mutex_;
   std::set<Stream*> streams_;
   bool shut_down_ = false;
-  Admission* admission_;
-  const Admission::Gate* watch_gate_ = nullptr;
+  const guard::MethodGuard& watch_guard_;
 };
 
 }  // namespace warden::server

@@ -73,12 +73,12 @@ void Reply(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor* react
 // request, RESOURCE_EXHAUSTED (retry-after, grpc-retry-pushback-ms) when the pool is full.
 template <typename Request, typename Response, typename Handler>
 grpc::ServerUnaryReactor* OffloadUnary(grpc::CallbackServerContext& call,
-                                       const Admission* admission, const Admission::Gate* gate,
-                                       WorkerPool& pool, const grpc::ByteBuffer* request_bytes,
+                                       const guard::MethodGuard& guard, WorkerPool& pool,
+                                       const grpc::ByteBuffer* request_bytes,
                                        grpc::ByteBuffer* response_bytes, Handler handle) {
   grpc::CallbackServerContext* context = &call;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Admitted> admitted = AdmitOrFinish(admission, gate, *context, reactor);
+  std::optional<Admitted> admitted = AdmitOrFinish(guard, *context, reactor);
   if (!admitted.has_value()) {
     return reactor;
   }

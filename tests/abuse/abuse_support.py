@@ -110,6 +110,32 @@ def _stubs():
     generate_stubs(proto, ["auth.proto", "health/v1/health.proto"])
 
 
+def time_wait_sockets():
+    """Loopback TCP sockets in TIME_WAIT (state 06 in /proc/net/tcp*)."""
+    count = 0
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(path) as table:
+                next(table, None)
+                count += sum(1 for line in table if line.split()[3] == "06")
+        except OSError:
+            pass
+    return count
+
+
+def wait_for_ephemeral_ports(limit=4000, budget_s=90.0):
+    """Waits (bounded) until earlier churn rows' TIME_WAIT sockets have expired.
+
+    A churn row closes about 20,000 connections from 127.0.0.1 in 10 s; the kernel keeps each
+    for 60 s and, on this machine's kernel, does not hand their ports to new connections even
+    to another destination, so the next row would measure "Cannot assign requested address"
+    instead of Warden. Returns the seconds waited."""
+    started = time.monotonic()
+    while time_wait_sockets() > limit and time.monotonic() - started < budget_s:
+        time.sleep(1.0)  # polling a kernel table; nothing to be notified by
+    return time.monotonic() - started
+
+
 class Setup:
     """A fresh wardend (and nginx in front when `fronted`), a user and a token."""
 
@@ -125,6 +151,10 @@ class Setup:
         self.nginx = None
 
     def start(self):
+        waited = wait_for_ephemeral_ports()
+        if waited >= 1.0:
+            print("waited %.0f s for TIME_WAIT sockets of earlier rows to expire" % waited,
+                  file=sys.stderr)
         self.wardend.start()
         self.host = "127.0.0.1"
         self.port = self.wardend.port

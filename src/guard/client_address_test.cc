@@ -1,8 +1,8 @@
-#include "server/client_address.h"
+#include "guard/client_address.h"
 
 #include <gtest/gtest.h>
 
-namespace warden::server {
+namespace warden::guard {
 namespace {
 
 std::vector<Cidr> Proxies(std::initializer_list<const char*> texts) {
@@ -56,4 +56,4 @@ TEST(CidrTest, ParsesAndMatches) {
 }
 
 }  // namespace
-}  // namespace warden::server
+}  // namespace warden::guard

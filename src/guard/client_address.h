@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace warden::server {
+namespace warden::guard {
 
 // An IPv4 or IPv6 network (IPv4 kept as IPv4-mapped IPv6).
 struct Cidr {
@@ -31,4 +31,4 @@ std::optional<std::array<uint8_t, 16>> ParseIp(absl::string_view text);
 std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
                           const std::vector<Cidr>& trusted_proxies, bool peer_forwards = false);
 
-}  // namespace warden::server
+}  // namespace warden::guard

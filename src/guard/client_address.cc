@@ -1,4 +1,4 @@
-#include "server/client_address.h"
+#include "guard/client_address.h"
 
 #include <arpa/inet.h>
 
@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
-namespace warden::server {
+namespace warden::guard {
 namespace {
 
 std::string PercentDecode(absl::string_view text) {
@@ -141,4 +141,4 @@ std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_fo
   return Format(*ip);
 }
 
-}  // namespace warden::server
+}  // namespace warden::guard
