@@ -1,16 +1,15 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
+#include "app/signing.h"
 #include "app/stores.h"
 #include "common/clock.h"
 #include "common/connection_table.h"
@@ -20,17 +19,15 @@
 #include "core/admin_service.h"
 #include "core/api_key_service.h"
 #include "core/auth_service.h"
-#include "core/key_rotation.h"
 #include "core/login_throttle.h"
 #include "core/revocation_list.h"
 #include "crypto/argon2id_hasher.h"
-#include "crypto/key_ring.h"
-#include "crypto/master_key.h"
 #include "crypto/sodium_primitives.h"
 #include "guard/guard_chain.h"
 #include "observability/audit_writer.h"
 #include "observability/auth_metrics.h"
 #include "observability/grpc_metrics.h"
+#include "observability/metrics_endpoint.h"
 #include "observability/span_exporter.h"
 #include "observability/store_metrics.h"
 #include "server/admin_grpc_service.h"
@@ -39,19 +36,23 @@
 #include "server/edge_metrics.h"
 #include "server/health_prober.h"
 #include "server/health_service.h"
-#include "server/http_server.h"
+#include "server/housekeeping.h"
 #include "server/key_grpc_service.h"
 #include "server/listener_probe.h"
+#include "server/public_endpoints.h"
 #include "server/revocation_grpc_service.h"
 #include "storage/redis/redis_client.h"
-#include "storage/redis/redis_login_throttle.h"
-#include "storage/redis/redis_rate_limiter.h"
 #include "storage/redis/redis_revocation_bus.h"
 
 namespace warden::app {
 
 // The composition root: the only place that constructs concrete stores, hashers, codecs and
-// services, wires them together and starts the gRPC server.
+// services and wires them together. It holds no behaviour of its own: each part lives in its
+// layer (guards in guard/, HTTP routes and housekeeping in server/, scrape-time gauges in
+// observability/, signing set-up in app/signing).
+//
+// Ownership: members are declared in dependency order, so each is destroyed before what it
+// refers to. Shutdown() is the one place that says what stops, and in which order.
 //
 // Thread-safe. Shutdown() may be called from any thread, once or more.
 class WardenServer {
@@ -72,13 +73,13 @@ class WardenServer {
   core::ApiKeyService* api_keys() { return api_keys_.get(); }
   server::HealthService& health() { return *health_; }
   core::AuthService& auth() { return *auth_; }
-  crypto::KeyRing& key_ring() { return *key_ring_; }
+  crypto::KeyRing& key_ring() { return *signing_.key_ring; }
   // The key rotation of a managed ring, or nullptr (fixed key or HS256).
-  core::KeyRotation* key_rotation() { return key_rotation_.get(); }
+  core::KeyRotation* key_rotation() { return signing_.rotation.get(); }
   prometheus::Registry& registry() { return *registry_; }
   // The HTTP listener's port (0 when it is off) and public base URL.
   int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
-  const std::string& public_url() const { return public_url_; }
+  const std::string& public_url() const;
   // Writes the queued audit events now (tests).
   void FlushAuditForTest() { audit_writer_->FlushForTest(); }
   // Runs the store probe and housekeeping now (normally every 5 s).
@@ -97,98 +98,97 @@ class WardenServer {
 
  private:
   explicit WardenServer(const config::ServerConfig& config);
-  absl::Status Build();
-  absl::Status BuildKeyRing();
-  void TickKeyRotation();
-  absl::Status StartHttp();
+  // The steps of Start, in order.
+  absl::Status PrepareProcess();
+  absl::Status BuildCore();
+  absl::Status BuildAdministration();
+  absl::Status StartGrpc();
+  void RegisterScrapeGauges();
+  absl::Status StartPublicEndpoints();
+  absl::Status StartHealthListener();
+  void StartBackground();
+
   // The observing interceptor (access log / spans) is installed when either is on; it removes
   // the principal trailer, so only then may handlers add it.
   bool Observed() const { return config_.access_log != "off" || !config_.otlp_endpoint.empty(); }
-  absl::Status ResolveMasterKey();
-  absl::Status BuildAdministration(core::UserStore& users, core::SessionStore& sessions);
-  absl::Status StartHealthListener();
   // A gate for a plaintext TCP listener, or nullptr when gRPC must own it (TLS, unix:).
   absl::StatusOr<std::unique_ptr<server::ConnectionGate>> GateFor(const std::string& address,
                                                                   bool tls, int max_connections);
   // The store answers, and every listener still accepts new connections.
   absl::Status Probe();
-  std::string DiscoveryDocument() const;
+  server::Readiness ReadinessNow() const;
 
   const config::ServerConfig config_;
-  // Client addresses of the connections the gates accepted (read by admission and the logs).
+  // Process-wide: client addresses of the connections the gates accepted; memory trimming.
   ConnectionTable connections_;
   std::unique_ptr<MemoryTrimmer> trimmer_;
+  std::vector<guard::Cidr> trusted_proxies_;
+
+  // Observability.
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<server::EdgeMetrics> edge_metrics_;
+  std::unique_ptr<observability::AuthMetrics> auth_metrics_;  // null without --metrics
+  std::unique_ptr<observability::StoreMetrics> store_metrics_;
   std::unique_ptr<observability::GrpcServerMetrics> grpc_metrics_;
-  std::unique_ptr<observability::AuthMetrics> auth_metrics_;
+  std::unique_ptr<server::EdgeMetrics> edge_metrics_;
+  std::unique_ptr<observability::DbPoolGauges> pool_gauges_;
+  std::unique_ptr<observability::RedisGauges> redis_gauges_;
+  std::unique_ptr<observability::MetricsEndpoint> metrics_;
   std::unique_ptr<observability::SpanExporter> span_exporter_;
-  std::atomic<int64_t> signing_since_seconds_{0};
+
+  // Primitives and stores.
   SystemClock clock_;
   crypto::SodiumRandomSource random_;
   crypto::Sha256TokenHasher token_hasher_;
   crypto::SodiumTokenSealer token_sealer_;
   std::unique_ptr<crypto::Argon2idPasswordHasher> hasher_;
-  std::unique_ptr<crypto::KeyRing> key_ring_;
-  std::unique_ptr<core::KeyRotation> key_rotation_;
-  std::unique_ptr<server::HttpServer> http_;
-  std::string public_url_;
   Stores stores_;
-  struct PoolGauges {
-    std::function<std::array<double, 3>()> stats;
-    prometheus::Gauge* open;
-    prometheus::Gauge* in_use;
-    prometheus::Gauge* timeouts;
-  };
-  std::vector<PoolGauges> pool_gauges_;  // the primary pool, and the read replica's if any
-  std::unique_ptr<observability::StoreMetrics> store_metrics_;
-  std::unique_ptr<core::UserStore> metered_users_;
+  std::unique_ptr<core::UserStore> metered_users_;  // the stores, timed (with --metrics)
   std::unique_ptr<core::SessionStore> metered_sessions_;
   std::unique_ptr<observability::AuditWriter> audit_writer_;
+  std::optional<crypto::MasterKey> master_key_;
+  Signing signing_;
   core::RevocationList revocations_;
+
+  // Shared state across replicas (--redis).
+  std::unique_ptr<storage::RedisClient> redis_limits_;  // null: limits counted per replica
+  std::unique_ptr<storage::RedisRevocationBus> redis_bus_;
+
+  // Use cases, and the pools that run them.
+  std::unique_ptr<core::LoginThrottle> throttle_;
   std::unique_ptr<core::AuthService> auth_;
   std::unique_ptr<WorkerPool> hash_pool_;
   std::unique_ptr<WorkerPool> io_pool_;
-  std::unique_ptr<server::AuthGrpcService> auth_service_;
-  std::unique_ptr<server::KeyGrpcService> key_service_;
-  std::unique_ptr<server::RevocationGrpcService> revocation_service_;
-  // Declared before the services that bind their methods in it.
+  std::unique_ptr<crypto::HmacSha256TokenHasher> api_key_hasher_;
+  std::unique_ptr<core::ApiKeyService> api_keys_;  // null without a master key
+  std::unique_ptr<core::AdminService> admin_;
+
+  // Admission, then the services that bind their methods in it.
   std::unique_ptr<guard::GuardChain> guards_;
   // The health-only plaintext listener serves probes: no credentials, no limits by design.
   std::unique_ptr<guard::GuardChain> probe_guards_ = guard::GuardChain::AllowAll();
-  std::unique_ptr<server::HealthService> plain_health_;  // the health-only listener's instance
-  std::unique_ptr<server::HealthService> health_;
-  std::optional<crypto::MasterKey> master_key_;
-  std::unique_ptr<core::LoginThrottle> throttle_;
-  std::unique_ptr<crypto::HmacSha256TokenHasher> api_key_hasher_;
-  std::unique_ptr<core::ApiKeyService> api_keys_;
-  std::unique_ptr<core::AdminService> admin_;
+  std::unique_ptr<server::AuthGrpcService> auth_service_;
+  std::unique_ptr<server::KeyGrpcService> key_service_;
+  std::unique_ptr<server::RevocationGrpcService> revocation_service_;
   std::unique_ptr<server::AdminGrpcService> admin_service_;
   std::unique_ptr<server::AccountGrpcService> account_service_;
+  std::unique_ptr<server::HealthService> plain_health_;  // the health-only listener's instance
+  std::unique_ptr<server::HealthService> health_;        // mirrors into plain_health_
+
+  // Listeners. Plaintext TCP listeners accept through a gate (declared after the servers they
+  // feed, so they stop first); a listener gRPC owns (TLS, unix:) is watched by the probe.
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> health_server_;
   int health_port_ = 0;
-  // Plaintext TCP listeners accept through a gate (declared after the servers they feed, so
-  // they stop first); a listener gRPC owns (TLS, unix:) is watched by the probe instead.
   std::unique_ptr<server::ConnectionGate> gate_;
   std::unique_ptr<server::ConnectionGate> health_gate_;
   std::unique_ptr<server::ListenerProbe> listener_probe_;
+  std::unique_ptr<server::PublicEndpoints> http_;
 
-  std::unique_ptr<storage::RedisRevocationBus> redis_bus_;
-  // Shared rate limits and login counters (nullptr without --redis or with shared limits off).
-  std::unique_ptr<storage::RedisClient> redis_limits_;
-  prometheus::Gauge* redis_connected_ = nullptr;
-  prometheus::Gauge* redis_limits_shared_ = nullptr;
-  prometheus::Counter* redis_fallbacks_ = nullptr;
-  std::atomic<int64_t> redis_fallbacks_reported_{0};  // scrapes may run concurrently
+  // Background work.
+  std::unique_ptr<server::Housekeeping> housekeeping_;
   std::unique_ptr<server::HealthProber> prober_;
-  // Pulls revocations made by other replicas from the shared store (every
-  // config.revocation_sync), so a logout anywhere is honoured here within about that long.
-  std::thread revocation_sync_;
-  std::mutex sync_mutex_;
-  std::condition_variable sync_stop_cv_;
-  bool sync_stop_ = false;
+  std::unique_ptr<server::RevocationSync> revocation_sync_;  // PostgreSQL only
   std::once_flag shutdown_once_;
 };
 

@@ -1,36 +1,14 @@
 #include "server/http_server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "common/testing/status_matchers.h"
+#include "server/testing/http_fetch.h"
 
 namespace warden::server {
 namespace {
 
-// Sends one raw HTTP/1.0 request to 127.0.0.1:port and returns the whole response.
-std::string Fetch(int port, const std::string& request) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    close(fd);
-    return "";
-  }
-  (void)write(fd, request.data(), request.size());
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) {
-    response.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
-  return response;
-}
+using testing::Fetch;
 
 TEST(HttpServerTest, ServesRoutesWithHeadersAndRefusesTheRest) {
   HttpServer server({.listen = "127.0.0.1:0", .threads = 1});
