@@ -5,11 +5,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include <google/protobuf/stubs/logging.h>
-
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "app/server_options.h"
 #include "guard/admission_chain.h"
 #include "observability/access_log.h"
 #include "server/grpc_transport.h"
@@ -21,43 +20,6 @@ namespace warden::app {
 namespace {
 
 constexpr char kAuthServiceName[] = "auth.AuthService";
-constexpr auto kProbeInterval = std::chrono::seconds(5);
-
-// Protobuf logs every malformed string it parses at ERROR; a hostile client could flood the log
-// that way. Those requests already get INVALID_ARGUMENT, so keep protobuf's messages at debug.
-void ProtobufLogToDebug(google::protobuf::LogLevel level, const char* filename, int line,
-                        const std::string& message) {
-  if (level >= google::protobuf::LOGLEVEL_FATAL) {
-    spdlog::critical("protobuf {}:{}: {}", filename, line, message);
-    return;
-  }
-  spdlog::debug("protobuf {}:{}: {}", filename, line, message);
-}
-
-server::TlsOptions TlsOf(const config::ServerConfig& config) {
-  return server::TlsOptions{.cert_file = config.tls_cert_file,
-                            .key_file = config.tls_key_file,
-                            .client_ca_file = config.tls_client_ca_file,
-                            .require_client_cert = config.tls_require_client_cert,
-                            .reload = config.tls_reload};
-}
-
-server::TransportLimits LimitsOf(const config::ServerConfig& config) {
-  return server::TransportLimits{.max_message_bytes = config.max_message_bytes,
-                                 .max_metadata_bytes = config.max_metadata_bytes,
-                                 .max_concurrent_streams = config.max_concurrent_streams,
-                                 .keepalive_min_ping = config.keepalive_min_ping,
-                                 .max_connection_age = config.max_connection_age,
-                                 .max_connection_age_grace = config.max_connection_age_grace,
-                                 .max_connection_idle = config.max_connection_idle,
-                                 .handshake_timeout = config.handshake_timeout,
-                                 .memory_quota_mb = config.memory_quota_mb};
-}
-
-observability::AccessLogInterceptorFactory::Mode AccessLogMode(const std::string& mode) {
-  using Mode = observability::AccessLogInterceptorFactory::Mode;
-  return mode == "errors" ? Mode::kErrors : mode == "off" ? Mode::kOff : Mode::kAll;
-}
 
 }  // namespace
 
@@ -82,7 +44,7 @@ absl::StatusOr<std::unique_ptr<WardenServer>> WardenServer::Start(
 }
 
 absl::Status WardenServer::PrepareProcess() {
-  google::protobuf::SetLogHandler(&ProtobufLogToDebug);
+  KeepProtobufLogsAtDebug();
   // Every connection is a descriptor: the common soft limit of 1024 would be the first thing
   // an attacker exhausts.
   spdlog::info("open file limit {}", RaiseOpenFileLimit());
@@ -241,13 +203,6 @@ absl::Status WardenServer::BuildAdministration() {
 }
 
 absl::Status WardenServer::StartGrpc() {
-  const bool tls = !config_.tls_cert_file.empty();
-  absl::StatusOr<std::unique_ptr<server::ConnectionGate>> gate =
-      GateFor(config_.listen, tls, static_cast<int>(config_.max_connections));
-  if (!gate.ok()) {
-    return gate.status();
-  }
-  gate_ = *std::move(gate);
   auth_service_ = std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_,
                                                             *guards_, Observed());
   key_service_ = std::make_unique<server::KeyGrpcService>(
@@ -268,26 +223,6 @@ absl::Status WardenServer::StartGrpc() {
     plain_health_ = std::make_unique<server::HealthService>(*probe_guards_);
   }
   health_ = std::make_unique<server::HealthService>(*guards_, plain_health_.get());
-
-  grpc::ServerBuilder builder;
-  if (gate_ == nullptr) {
-    builder.AddListeningPort(config_.listen, server::ServerCredentialsFor(TlsOf(config_)), &port_);
-  }
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // keeps the library linked
-  if (!config_.reflection) {
-    builder.SetOption(std::make_unique<server::WithoutReflection>());
-  }
-  for (grpc::Service* service : std::initializer_list<grpc::Service*>{
-           auth_service_.get(), health_.get(), key_service_.get(), revocation_service_.get(),
-           admin_service_.get(), account_service_.get()}) {
-    builder.RegisterService(service);
-  }
-  server::ApplyLimits(LimitsOf(config_), builder);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  if (gate_ != nullptr && config_.max_resets_per_second > 0) {
-    interceptors.push_back(
-        std::make_unique<server::ResetBudgetInterceptorFactory>(connections_, clock_));
-  }
   if (config_.metrics) {
     grpc_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*registry_);
     for (const char* service :
@@ -296,13 +231,48 @@ absl::Status WardenServer::StartGrpc() {
           "grpc.reflection.v1alpha.ServerReflection"}) {
       grpc_metrics_->RegisterService(service);
     }
-    interceptors.push_back(
-        std::make_unique<observability::MetricsInterceptorFactory>(*grpc_metrics_, clock_));
   }
   if (!config_.otlp_endpoint.empty()) {
     span_exporter_ = std::make_unique<observability::SpanExporter>(
         observability::SpanExporter::Options{.endpoint = config_.otlp_endpoint});
     span_exporter_->Start();
+  }
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // keeps the library linked
+  absl::StatusOr<std::unique_ptr<server::GrpcListener>> listener = server::GrpcListener::Start(
+      ListenerOptions("grpc", config_.listen, static_cast<int>(config_.max_connections)),
+      {auth_service_.get(), health_.get(), key_service_.get(), revocation_service_.get(),
+       admin_service_.get(), account_service_.get()},
+      connections_, [this](bool gated) { return Interceptors(gated); });
+  if (!listener.ok()) {
+    return listener.status();
+  }
+  listener_ = *std::move(listener);
+  return absl::OkStatus();
+}
+
+server::GrpcListener::Options WardenServer::ListenerOptions(const std::string& name,
+                                                            const std::string& address,
+                                                            int max_connections) const {
+  return server::GrpcListener::Options{
+      .name = name,
+      .address = address,
+      .tls = TlsOf(config_),
+      .limits = LimitsOf(config_),
+      .reflection = config_.reflection,
+      .max_connections = max_connections,
+      .max_connections_per_address = static_cast<int>(config_.max_connections_per_address),
+      .exempt = trusted_proxies_};
+}
+
+server::GrpcListener::Interceptors WardenServer::Interceptors(bool gated) {
+  server::GrpcListener::Interceptors interceptors;
+  if (gated && config_.max_resets_per_second > 0) {
+    interceptors.push_back(
+        std::make_unique<server::ResetBudgetInterceptorFactory>(connections_, clock_));
+  }
+  if (grpc_metrics_ != nullptr) {
+    interceptors.push_back(
+        std::make_unique<observability::MetricsInterceptorFactory>(*grpc_metrics_, clock_));
   }
   if (Observed()) {
     interceptors.push_back(std::make_unique<observability::AccessLogInterceptorFactory>(
@@ -313,26 +283,7 @@ absl::Status WardenServer::StartGrpc() {
             .connections = &connections_},
         clock_));
   }
-  if (!interceptors.empty()) {
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  }
-  server_ = builder.BuildAndStart();
-  if (gate_ != nullptr && server_ != nullptr) {
-    gate_->Start(*server_);
-    port_ = gate_->port();
-  }
-  if (server_ == nullptr || port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
-  }
-  if (gate_ == nullptr && !config_.listen.starts_with("unix:")) {
-    const std::string host = config_.listen.substr(0, config_.listen.rfind(':'));
-    const bool wildcard = host.empty() || host == "0.0.0.0" || host == "[::]" || host == "*";
-    listener_probe_ = std::make_unique<server::ListenerProbe>(server::ListenerProbe::Options{
-        .target = absl::StrCat(wildcard ? "127.0.0.1" : host, ":", port_),
-        .credentials = tls ? server::ListenerProbe::UnverifiedTlsCredentials()
-                           : grpc::InsecureChannelCredentials()});
-  }
-  return absl::OkStatus();
+  return interceptors;
 }
 
 void WardenServer::RegisterScrapeGauges() {
@@ -361,13 +312,9 @@ void WardenServer::RegisterScrapeGauges() {
   metrics_->OnScrape([this] {
     edge_metrics_->UpdateProcess(trimmer_.get());
     edge_metrics_->UpdateResetFloods(connections_.reset_floods());
-    if (gate_ != nullptr) {
-      edge_metrics_->UpdateListener("grpc", gate_->stats());
-    } else if (listener_probe_ != nullptr) {
-      edge_metrics_->SetListenerUp("grpc", listener_probe_->up());
-    }
-    if (health_gate_ != nullptr) {
-      edge_metrics_->UpdateListener("health", health_gate_->stats());
+    listener_->Report(*edge_metrics_);
+    if (health_listener_ != nullptr) {
+      health_listener_->Report(*edge_metrics_);
     }
   });
   pool_gauges_ = std::make_unique<observability::DbPoolGauges>(*registry_);
@@ -413,22 +360,6 @@ absl::Status WardenServer::StartPublicEndpoints() {
   return absl::OkStatus();
 }
 
-server::Readiness WardenServer::ReadinessNow() const {
-  using Redis = server::Readiness::Redis;
-  server::Readiness readiness{.serving = health_->StatusOf(kAuthServiceName) ==
-                                         ::grpc::health::v1::HealthCheckResponse::SERVING};
-  // Without Redis the replica still serves (revocations travel through the store, limits are
-  // counted per replica): ready, but say so.
-  if (redis_bus_ != nullptr) {
-    const bool up =
-        redis_bus_->Connected() && (redis_limits_ == nullptr || redis_limits_->Healthy());
-    readiness.redis = up                         ? Redis::kConnected
-                      : redis_limits_ != nullptr ? Redis::kDownFanOutAndLimits
-                                                 : Redis::kDownFanOut;
-  }
-  return readiness;
-}
-
 const std::string& WardenServer::public_url() const {
   static const std::string kNone;
   return http_ == nullptr ? kNone : http_->public_url();
@@ -438,138 +369,20 @@ absl::Status WardenServer::StartHealthListener() {
   if (config_.health_listen.empty()) {
     return absl::OkStatus();
   }
-  // Probes open a new connection each time; a handful at once is plenty.
-  absl::StatusOr<std::unique_ptr<server::ConnectionGate>> gate =
-      GateFor(config_.health_listen, /*tls=*/false, /*max_connections=*/64);
-  if (!gate.ok()) {
-    return gate.status();
+  // Plaintext, health only, for probes: they open a new connection each time, so a handful at
+  // once is plenty, and a health request is small.
+  server::GrpcListener::Options options =
+      ListenerOptions("health", config_.health_listen, /*max_connections=*/64);
+  options.tls = {};
+  options.reflection = false;
+  options.limits.max_message_bytes = 4096;
+  absl::StatusOr<std::unique_ptr<server::GrpcListener>> listener =
+      server::GrpcListener::Start(std::move(options), {plain_health_.get()}, connections_);
+  if (!listener.ok()) {
+    return listener.status();
   }
-  health_gate_ = *std::move(gate);
-  grpc::ServerBuilder builder;
-  if (health_gate_ == nullptr) {
-    builder.AddListeningPort(config_.health_listen, grpc::InsecureServerCredentials(),
-                             &health_port_);
-  }
-  builder.RegisterService(plain_health_.get());
-  builder.SetOption(std::make_unique<server::WithoutReflection>());
-  server::ApplyLimits(LimitsOf(config_), builder);
-  builder.SetMaxReceiveMessageSize(4096);
-  health_server_ = builder.BuildAndStart();
-  if (health_gate_ != nullptr && health_server_ != nullptr) {
-    health_gate_->Start(*health_server_);
-    health_port_ = health_gate_->port();
-  }
-  if (health_server_ == nullptr || health_port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.health_listen));
-  }
+  health_listener_ = *std::move(listener);
   return absl::OkStatus();
-}
-
-void WardenServer::StartBackground() {
-  health_->SetServing("", true);
-  health_->SetServing(kAuthServiceName, true);
-  prober_ = std::make_unique<server::HealthProber>(
-      *health_, [this] { return Probe(); },
-      [housekeeping = housekeeping_.get()] { housekeeping->Tick(); },
-      server::HealthProber::Options{.interval = kProbeInterval,
-                                    .services = {"", kAuthServiceName}});
-  prober_->Start();
-  // Only a shared server database has other replicas' revocations to pull; on the embedded
-  // SQLite file this replica made them all, and the poll would only contend for its connection.
-  if (config_.revocation_sync.count() > 0 && stores_.backend == "postgres") {
-    revocation_sync_ = std::make_unique<server::RevocationSync>(
-        [auth = auth_.get()] { return auth->LoadRevocations(); }, config_.revocation_sync);
-  }
-}
-
-absl::StatusOr<std::unique_ptr<server::ConnectionGate>> WardenServer::GateFor(
-    const std::string& address, bool tls, int max_connections) {
-  if (tls || address.starts_with("unix:")) {
-    return std::unique_ptr<server::ConnectionGate>();
-  }
-  absl::StatusOr<std::unique_ptr<server::ConnectionGate>> gate = server::ConnectionGate::Listen(
-      address,
-      server::ConnectionGate::Options{
-          .max_connections = max_connections,
-          .max_per_address = static_cast<int>(config_.max_connections_per_address),
-          .preface_timeout = config_.handshake_timeout,
-          .exempt = trusted_proxies_},
-      connections_);
-  if (!gate.ok()) {
-    return absl::UnavailableError(gate.status().message());
-  }
-  return gate;
-}
-
-absl::Status WardenServer::Probe() {
-  absl::Status store = stores_.users->Ping();
-  for (const auto* gate : {gate_.get(), health_gate_.get()}) {
-    if (gate != nullptr && !gate->stats().accepting) {
-      spdlog::error("a listener no longer accepts connections (accept errors: {})",
-                    gate->stats().accept_errors);
-      return absl::UnavailableError("listener not accepting");
-    }
-  }
-  if (listener_probe_ != nullptr && !listener_probe_->ProbeOnce()) {
-    spdlog::error("{} no longer answers new connections; restart this process", config_.listen);
-    return absl::UnavailableError("listener not accepting");
-  }
-  return store;
-}
-
-void WardenServer::BeginDrain() {
-  if (prober_ != nullptr) {
-    prober_->Stop();  // it would turn the services SERVING again
-  }
-  health_->SetServing("", false);
-  health_->SetServing(kAuthServiceName, false);
-}
-
-// What stops, in which order: first what feeds work in (Redis, the revocation poll, the probe),
-// then health and the streams (watchers see NOT_SERVING and end), the HTTP listener and the
-// gates (no new connections), then gRPC drains the calls it has until `deadline`; the pools and
-// the audit writer stop last, after the last call that could use them.
-void WardenServer::Shutdown(std::chrono::system_clock::time_point deadline) {
-  std::call_once(shutdown_once_, [this, deadline] {
-    if (redis_bus_ != nullptr) {
-      redis_bus_->Stop();
-    }
-    if (revocation_sync_ != nullptr) {
-      revocation_sync_->Stop();
-    }
-    if (prober_ != nullptr) {
-      prober_->Stop();
-    }
-    health_->Shutdown();
-    revocation_service_->Shutdown();
-    if (http_ != nullptr) {
-      http_->Stop();
-    }
-    for (server::ConnectionGate* gate : {gate_.get(), health_gate_.get()}) {
-      if (gate != nullptr) {
-        gate->Stop();  // no new connections; the ones gRPC has are drained below
-      }
-    }
-    server_->Shutdown(deadline);
-    if (health_server_ != nullptr) {
-      health_server_->Shutdown(deadline);
-    }
-    trimmer_->Stop();
-    hash_pool_->Stop();
-    io_pool_->Stop();
-    audit_writer_->Stop();  // after the last call that could record an event
-    if (span_exporter_ != nullptr) {
-      span_exporter_->Stop();
-    }
-  });
-}
-
-void WardenServer::Wait() { server_->Wait(); }
-
-WardenServer::~WardenServer() {
-  if (server_ != nullptr) {
-    Shutdown(std::chrono::system_clock::now());
-  }
 }
 
 }  // namespace warden::app

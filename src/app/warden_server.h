@@ -32,13 +32,12 @@
 #include "observability/store_metrics.h"
 #include "server/admin_grpc_service.h"
 #include "server/auth_grpc_service.h"
-#include "server/connection_gate.h"
 #include "server/edge_metrics.h"
+#include "server/grpc_listener.h"
 #include "server/health_prober.h"
 #include "server/health_service.h"
 #include "server/housekeeping.h"
 #include "server/key_grpc_service.h"
-#include "server/listener_probe.h"
 #include "server/public_endpoints.h"
 #include "server/revocation_grpc_service.h"
 #include "storage/redis/redis_client.h"
@@ -63,9 +62,9 @@ class WardenServer {
   ~WardenServer();
 
   // The port actually bound (useful with port 0).
-  int port() const { return port_; }
+  int port() const { return listener_->port(); }
   // The plaintext health listener's port (0 when it is off).
-  int health_port() const { return health_port_; }
+  int health_port() const { return health_listener_ == nullptr ? 0 : health_listener_->port(); }
   core::AdminService& admin() { return *admin_; }
   // The Redis revocation bus, or nullptr without --redis.
   storage::RedisRevocationBus* redis_bus() { return redis_bus_.get(); }
@@ -111,9 +110,10 @@ class WardenServer {
   // The observing interceptor (access log / spans) is installed when either is on; it removes
   // the principal trailer, so only then may handlers add it.
   bool Observed() const { return config_.access_log != "off" || !config_.otlp_endpoint.empty(); }
-  // A gate for a plaintext TCP listener, or nullptr when gRPC must own it (TLS, unix:).
-  absl::StatusOr<std::unique_ptr<server::ConnectionGate>> GateFor(const std::string& address,
-                                                                  bool tls, int max_connections);
+  server::GrpcListener::Options ListenerOptions(const std::string& name, const std::string& address,
+                                                int max_connections) const;
+  // The interceptors of the main listener (`gated`: it accepts through a gate).
+  server::GrpcListener::Interceptors Interceptors(bool gated);
   // The store answers, and every listener still accepts new connections.
   absl::Status Probe();
   server::Readiness ReadinessNow() const;
@@ -174,15 +174,9 @@ class WardenServer {
   std::unique_ptr<server::HealthService> plain_health_;  // the health-only listener's instance
   std::unique_ptr<server::HealthService> health_;        // mirrors into plain_health_
 
-  // Listeners. Plaintext TCP listeners accept through a gate (declared after the servers they
-  // feed, so they stop first); a listener gRPC owns (TLS, unix:) is watched by the probe.
-  std::unique_ptr<grpc::Server> server_;
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> health_server_;
-  int health_port_ = 0;
-  std::unique_ptr<server::ConnectionGate> gate_;
-  std::unique_ptr<server::ConnectionGate> health_gate_;
-  std::unique_ptr<server::ListenerProbe> listener_probe_;
+  // Listeners: the main one, and the optional plaintext health-only one.
+  std::unique_ptr<server::GrpcListener> listener_;
+  std::unique_ptr<server::GrpcListener> health_listener_;
   std::unique_ptr<server::PublicEndpoints> http_;
 
   // Background work.
