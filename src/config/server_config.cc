@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
@@ -510,6 +511,18 @@ std::string ServerUsage() {
   absl::StrAppend(&out,
                   "\nSecrets: JWT_SECRET_KEY or WARDEN_HS256_SECRET (environment only) select "
                   "HS256 with that secret.\n");
+  return out;
+}
+
+std::string ConfigurationReferenceMarkdown() {
+  std::string out =
+      "| Flag | Environment | Meaning (default) |\n|---|---|---|\n"
+      "| `--config FILE` | `WARDEN_CONFIG` | JSON configuration file (schema: "
+      "`proto/warden/config/v1/server_config.proto`) |\n";
+  for (const Setting& s : Settings()) {
+    absl::StrAppend(&out, "| `--", s.flag, s.is_bool ? "" : " VALUE", "` | `", s.env, "` | ",
+                    absl::StrReplaceAll(s.help, {{"|", "\\|"}}), " |\n");
+  }
   return out;
 }
 

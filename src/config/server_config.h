@@ -111,7 +111,11 @@ struct ConfigSources {
 // Returns kCancelled with the usage text when the arguments ask for --help.
 absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources);
 
-// Returns the flag reference (for --help and the README).
+// Returns the flag reference (for --help).
 std::string ServerUsage();
+
+// The same settings as a Markdown table (flag, environment variable, meaning and default), the
+// generated part of docs/configuration.md; a test fails when the two differ.
+std::string ConfigurationReferenceMarkdown();
 
 }  // namespace warden::config
