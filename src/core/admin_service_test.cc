@@ -9,23 +9,15 @@
 #include "core/testing/fakes.h"
 #include "storage/memory/memory_stores.h"
 
+#include "storage/memory/testing/fake_auth_ports.h"
+
 namespace warden::core {
 namespace {
 
-class AdminServiceTest : public ::testing::Test {
+class AdminServiceTest : public ::testing::Test, protected storage::testing::FakeAuthPorts {
  protected:
   void SetUp() override {
-    auth_ = AuthService::Create(AuthService::Ports{.users = users_,
-                                                   .sessions = sessions_,
-                                                   .hasher = hasher_,
-                                                   .codec = codec_,
-                                                   .random = random_,
-                                                   .token_hasher = token_hasher_,
-                                                   .sealer = sealer_,
-                                                   .revocations = revocations_,
-                                                   .clock = clock_},
-                                AuthService::Options{})
-                .value();
+    auth_ = AuthService::Create(AuthPorts(), AuthService::Options{}).value();
     for (const char* name : {"alice", "bob", "carol"}) {
       ids_.push_back(auth_
                          ->Register({.username = name,
@@ -38,23 +30,8 @@ class AdminServiceTest : public ::testing::Test {
 
   std::string alice() const { return ids_[0]; }
 
-  storage::InMemoryUserStore users_;
-  storage::InMemorySessionStore sessions_;
-  FakePasswordHasher hasher_;
-  FakeAccessTokenCodec codec_;
-  FakeRandomSource random_;
-  FakeTokenHasher token_hasher_;
-  FakeTokenSealer sealer_;
-  RevocationList revocations_;
-  FakeClock clock_;
   std::unique_ptr<AuthService> auth_;
-  AdminService admin_{AdminService::Ports{.users = users_,
-                                          .sessions = sessions_,
-                                          .hasher = hasher_,
-                                          .random = random_,
-                                          .revocations = revocations_,
-                                          .clock = clock_},
-                      AdminService::Options{}};
+  AdminService admin_{AdminPorts(), AdminService::Options{}};
   Principal root_{.kind = Principal::Kind::kUser, .id = "root-id", .name = "root"};
   std::vector<std::string> ids_;
 };

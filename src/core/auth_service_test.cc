@@ -10,13 +10,15 @@
 #include "core/testing/fakes.h"
 #include "storage/memory/memory_stores.h"
 
+#include "storage/memory/testing/fake_auth_ports.h"
+
 namespace warden::core {
 namespace {
 
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 
-class AuthServiceTest : public ::testing::Test {
+class AuthServiceTest : public ::testing::Test, protected storage::testing::FakeAuthPorts {
  protected:
   void SetUp() override {
     AuthService::Ports ports = FakePorts();
@@ -28,18 +30,8 @@ class AuthServiceTest : public ::testing::Test {
   }
 
   // The fixture's fakes, shared by every service a test makes (no throttle, no events).
-  AuthService::Ports FakePorts() { return FakePorts(revocations_); }
-  AuthService::Ports FakePorts(RevocationList& revocations) {
-    return AuthService::Ports{.users = users_,
-                              .sessions = sessions_,
-                              .hasher = hasher_,
-                              .codec = codec_,
-                              .random = random_,
-                              .token_hasher = token_hasher_,
-                              .sealer = sealer_,
-                              .revocations = revocations,
-                              .clock = clock_};
-  }
+  AuthService::Ports FakePorts() { return AuthPorts(); }
+  AuthService::Ports FakePorts(RevocationList& revocations) { return AuthPorts(revocations); }
 
   User RegisterAlice() {
     return auth_
@@ -50,15 +42,6 @@ class AuthServiceTest : public ::testing::Test {
         .value();
   }
 
-  storage::InMemoryUserStore users_;
-  storage::InMemorySessionStore sessions_;
-  FakePasswordHasher hasher_;
-  FakeAccessTokenCodec codec_;
-  FakeRandomSource random_;
-  FakeTokenHasher token_hasher_;
-  FakeTokenSealer sealer_;
-  RevocationList revocations_;
-  FakeClock clock_;
   InMemoryLoginThrottle throttle_{clock_, InMemoryLoginThrottle::Options{}};
   std::unique_ptr<AuthService> auth_;
 };
