@@ -10,37 +10,33 @@
 
 namespace warden::app {
 
-int RunAuditCommand(const config::ServerConfig& config, const std::vector<std::string>& args,
-                    std::ostream& out, std::ostream& err) {
-  const char* usage =
-      "usage: wardend audit list [--user-id ID] [--username NAME] [--since-seconds N] "
-      "[--limit N]  [server flags]\n";
-  if (args.empty() || args[0] != "list") {
-    err << usage;
+int RunAuditCommand(const CommandInput& input) {
+  const config::ServerConfig& config = input.config;
+  const flags::Parsed& own = input.own;
+  std::ostream& out = input.out;
+  std::ostream& err = input.err;
+  if (own.positionals.empty() || own.positionals[0] != "list") {
+    err << input.usage;
     return 2;
   }
   core::AuditQuery query;
   SystemClock clock;
-  for (size_t i = 1; i + 1 < args.size(); i += 2) {
-    const std::string& flag = args[i];
-    const std::string& value = args[i + 1];
-    int64_t number = 0;
-    if (flag == "--user-id") {
-      query.user_id = value;
-    } else if (flag == "--username") {
-      query.username = value;
-    } else if (flag == "--since-seconds" && absl::SimpleAtoi(value, &number) && number >= 0) {
-      query.since = clock.WallNow() - std::chrono::seconds(number);
-    } else if (flag == "--limit" && absl::SimpleAtoi(value, &number) && number > 0) {
-      query.limit = static_cast<int>(std::min<int64_t>(number, 100000));
-    } else {
-      err << usage;
+  query.user_id = own.Get("user-id").value_or("");
+  query.username = own.Get("username").value_or("");
+  int64_t number = 0;
+  if (std::optional<std::string> since = own.Get("since-seconds")) {
+    if (!absl::SimpleAtoi(*since, &number) || number < 0) {
+      err << "wardend audit: --since-seconds must be a number >= 0\n" << input.usage;
       return 2;
     }
+    query.since = clock.WallNow() - std::chrono::seconds(number);
   }
-  if (args.size() % 2 == 0) {
-    err << usage;
-    return 2;
+  if (std::optional<std::string> limit = own.Get("limit")) {
+    if (!absl::SimpleAtoi(*limit, &number) || number <= 0) {
+      err << "wardend audit: --limit must be a number > 0\n" << input.usage;
+      return 2;
+    }
+    query.limit = static_cast<int>(std::min<int64_t>(number, 100000));
   }
   absl::StatusOr<Stores> stores = OpenStores(config, /*migrate=*/config.dev);
   if (!stores.ok()) {

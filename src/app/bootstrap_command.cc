@@ -15,11 +15,6 @@
 namespace warden::app {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: wardend bootstrap-admin --username NAME [--email EMAIL] [--force] [server flags]\n"
-    "  The password of a new user comes from WARDEN_BOOTSTRAP_PASSWORD or the first line of\n"
-    "  standard input.\n";
-
 bool HasAdmin(core::UserStore& users, absl::Status& error) {
   std::string after;
   while (true) {
@@ -43,26 +38,18 @@ bool HasAdmin(core::UserStore& users, absl::Status& error) {
 
 }  // namespace
 
-int RunBootstrapCommand(const config::ServerConfig& config, const std::vector<std::string>& args,
-                        const std::string& env_password, std::istream& in, std::ostream& out,
-                        std::ostream& err) {
-  std::string username;
-  std::string email;
-  bool force = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--force") {
-      force = true;
-    } else if (args[i] == "--username" && i + 1 < args.size()) {
-      username = args[++i];
-    } else if (args[i] == "--email" && i + 1 < args.size()) {
-      email = args[++i];
-    } else {
-      err << kUsage;
-      return 2;
-    }
-  }
+int RunBootstrapCommand(const CommandInput& input) {
+  const config::ServerConfig& config = input.config;
+  std::istream& in = input.in;
+  std::ostream& out = input.out;
+  std::ostream& err = input.err;
+  const std::string username = input.own.Get("username").value_or("");
+  const std::string email = input.own.Get("email").value_or("");
+  const bool force = input.own.IsOn("force");
+  auto env = input.environment.find("WARDEN_BOOTSTRAP_PASSWORD");
+  const std::string env_password = env == input.environment.end() ? "" : env->second;
   if (username.empty()) {
-    err << kUsage;
+    err << "wardend bootstrap-admin: --username is required\n" << input.usage;
     return 2;
   }
   if (!crypto::InitSodium()) {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "config/server_config.h"
+#include "app/wardend_commands.h"
 
 namespace warden::app {
 
@@ -13,8 +13,6 @@ namespace warden::app {
 // password read from WARDEN_BOOTSTRAP_PASSWORD or, failing that, the first line of `in`; an
 // existing user gets the admin role (its sessions are revoked so new tokens carry it). Refuses
 // when an admin exists already, unless --force. Returns the exit code.
-int RunBootstrapCommand(const config::ServerConfig& config, const std::vector<std::string>& args,
-                        const std::string& env_password, std::istream& in, std::ostream& out,
-                        std::ostream& err);
+int RunBootstrapCommand(const CommandInput& input);
 
 }  // namespace warden::app

@@ -20,8 +20,8 @@ std::string Format(core::WallTime t) {
 }
 
 absl::StatusOr<crypto::MasterKey> LoadMasterKey(const config::ServerConfig& config) {
-  if (!config.master_key.empty()) {
-    return crypto::MasterKey::FromBase64(config.master_key);
+  if (!config.tokens.master_key.empty()) {
+    return crypto::MasterKey::FromBase64(config.tokens.master_key);
   }
   std::ifstream in(config.data_dir + "/master.key");
   if (!in) {
@@ -35,15 +35,17 @@ absl::StatusOr<crypto::MasterKey> LoadMasterKey(const config::ServerConfig& conf
 
 }  // namespace
 
-int RunKeysCommand(const config::ServerConfig& config, const std::vector<std::string>& args,
-                   std::ostream& out, std::ostream& err) {
-  const std::string usage =
-      "usage: wardend keys list | rotate [--immediate] | withdraw KID  [server flags]\n";
-  if (args.empty()) {
+int RunKeysCommand(const CommandInput& input) {
+  const config::ServerConfig& config = input.config;
+  const std::vector<std::string>& words = input.own.positionals;
+  const std::string& usage = input.usage;
+  std::ostream& out = input.out;
+  std::ostream& err = input.err;
+  if (words.empty()) {
     err << usage;
     return 2;
   }
-  if (config.signing_mode != config::ServerConfig::SigningMode::kManaged) {
+  if (config.tokens.signing != config::SigningMode::kManaged) {
     err << "wardend keys: the managed key ring is not in use (a fixed key file or HS256 is "
            "configured)\n";
     return 2;
@@ -67,14 +69,16 @@ int RunKeysCommand(const config::ServerConfig& config, const std::vector<std::st
   crypto::KeyRing ring(*std::move(master));
   SystemClock clock;
   const core::KeyScheduleOptions schedule{
-      .rotation_period = config.rotation_period,
-      .publish_ahead = 2 * config.jwks_max_age,
-      .retire_after = config.auth.access_ttl + config.auth.leeway};
-  core::KeyRotation rotation({.store = store, .factory = ring, .installer = ring, .clock = clock},
-                             {.algorithm = config.jwt_algorithm, .schedule = schedule});
+      .rotation_period = config.tokens.rotation_period,
+      .publish_ahead = 2 * config.tokens.jwks_max_age,
+      .retire_after = config.tokens.auth.access_ttl + config.tokens.auth.leeway};
+  core::KeyRotation rotation(
+      {.store = store, .factory = ring, .installer = ring, .clock = clock},
+      {.algorithm = config::JwtAlgorithmName(config.tokens.algorithm), .schedule = schedule});
 
-  const std::string& command = args[0];
-  if (command == "list" && args.size() == 1) {
+  const std::string& command = words[0];
+  const bool immediate = input.own.IsOn("immediate");
+  if (command == "list" && words.size() == 1 && !immediate) {
     absl::StatusOr<std::vector<core::SigningKeyRecord>> keys = store.ListSigningKeys();
     if (!keys.ok()) {
       err << "wardend keys: " << keys.status().message() << "\n";
@@ -96,8 +100,7 @@ int RunKeysCommand(const config::ServerConfig& config, const std::vector<std::st
     }
     return 0;
   }
-  if (command == "rotate" && (args.size() == 1 || (args.size() == 2 && args[1] == "--immediate"))) {
-    const bool immediate = args.size() == 2;
+  if (command == "rotate" && words.size() == 1) {
     absl::StatusOr<std::string> kid = rotation.Rotate(immediate);
     if (!kid.ok()) {
       err << "wardend keys: " << kid.status().message() << "\n";
@@ -111,15 +114,15 @@ int RunKeysCommand(const config::ServerConfig& config, const std::vector<std::st
         << (immediate ? "" : absl::StrCat(schedule.publish_ahead.count(), "s")) << "\n";
     return 0;
   }
-  if (command == "withdraw" && args.size() == 2) {
-    absl::Status withdrawn = rotation.Withdraw(args[1]);
+  if (command == "withdraw" && words.size() == 2 && !immediate) {
+    absl::Status withdrawn = rotation.Withdraw(words[1]);
     if (!withdrawn.ok()) {
       err << "wardend keys: " << withdrawn.message() << "\n";
       return withdrawn.code() == absl::StatusCode::kNotFound ? 4 : 1;
     }
     (void)audit.AppendAuditEvents(
-        {core::AuditEvent{.at = clock.WallNow(), .type = "key_withdrawn", .detail = args[1]}});
-    out << "withdrew " << args[1] << ": no longer trusted; servers replace it within seconds\n";
+        {core::AuditEvent{.at = clock.WallNow(), .type = "key_withdrawn", .detail = words[1]}});
+    out << "withdrew " << words[1] << ": no longer trusted; servers replace it within seconds\n";
     return 0;
   }
   err << usage;

@@ -21,16 +21,17 @@ int RunServer(const config::ServerConfig& config) {
                ? 2
                : 1;
   }
-  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  const std::string host = config.transport.listen.substr(0, config.transport.listen.rfind(':'));
   if ((*server)->http_port() != 0) {
     spdlog::info("HTTP listening on {}:{} (JWKS at {}/.well-known/jwks.json)",
-                 config.http_listen.substr(0, config.http_listen.rfind(':')),
+                 config.transport.http_listen.substr(0, config.transport.http_listen.rfind(':')),
                  (*server)->http_port(), (*server)->public_url());
   }
   if ((*server)->health_port() != 0) {
-    spdlog::info("health listening on {}:{} (plaintext, grpc.health.v1 only)",
-                 config.health_listen.substr(0, config.health_listen.rfind(':')),
-                 (*server)->health_port());
+    spdlog::info(
+        "health listening on {}:{} (plaintext, grpc.health.v1 only)",
+        config.transport.health_listen.substr(0, config.transport.health_listen.rfind(':')),
+        (*server)->health_port());
   }
   // Last: tools wait for this line.
   spdlog::info(
@@ -38,27 +39,29 @@ int RunServer(const config::ServerConfig& config) {
       "warden.v1.AccountService, warden.v1.KeyService, warden.v1.RevocationService, "
       "grpc.health.v1.Health{})",
       host, (*server)->port(),
-      config.tls_cert_file.empty()        ? "plaintext"
-      : config.tls_client_ca_file.empty() ? "TLS"
-      : config.tls_require_client_cert    ? "mutual TLS, client certificate required"
-                                          : "TLS, client certificate optional",
-      config.reflection ? ", reflection" : "");
+      config.tls.cert_file.empty()        ? "plaintext"
+      : config.tls.client_ca_file.empty() ? "TLS"
+      : config.tls.client_auth == config::ClientAuth::kRequire
+          ? "mutual TLS, client certificate required"
+          : "TLS, client certificate optional",
+      config.transport.reflection ? ", reflection" : "");
   if (config.dev) {
     spdlog::warn("dev mode is on: keys under {} were made for development", config.data_dir);
   }
   int signal = 0;
   sigwait(&signals, &signal);
   spdlog::info("received {}, draining for up to {}s", signal == SIGTERM ? "SIGTERM" : "SIGINT",
-               config.drain.count());
-  if (config.drain_delay.count() > 0) {
+               config.transport.drain.count());
+  if (config.transport.drain_delay.count() > 0) {
     (*server)->BeginDrain();
     spdlog::info("NOT_SERVING; still serving for {}s while load balancers notice",
-                 config.drain_delay.count());
+                 config.transport.drain_delay.count());
     // A second SIGTERM/SIGINT cuts the delay short.
-    const timespec delay{.tv_sec = static_cast<time_t>(config.drain_delay.count()), .tv_nsec = 0};
+    const timespec delay{.tv_sec = static_cast<time_t>(config.transport.drain_delay.count()),
+                         .tv_nsec = 0};
     sigtimedwait(&signals, nullptr, &delay);
   }
-  (*server)->Shutdown(std::chrono::system_clock::now() + config.drain);
+  (*server)->Shutdown(std::chrono::system_clock::now() + config.transport.drain);
   spdlog::info("stopped");
   return 0;
 }

@@ -23,28 +23,37 @@ void ProtobufLogToDebug(google::protobuf::LogLevel level, const char* filename, 
 void KeepProtobufLogsAtDebug() { google::protobuf::SetLogHandler(&ProtobufLogToDebug); }
 
 server::TlsOptions TlsOf(const config::ServerConfig& config) {
-  return server::TlsOptions{.cert_file = config.tls_cert_file,
-                            .key_file = config.tls_key_file,
-                            .client_ca_file = config.tls_client_ca_file,
-                            .require_client_cert = config.tls_require_client_cert,
-                            .reload = config.tls_reload};
+  return server::TlsOptions{
+      .cert_file = config.tls.cert_file,
+      .key_file = config.tls.key_file,
+      .client_ca_file = config.tls.client_ca_file,
+      .require_client_cert = config.tls.client_auth == config::ClientAuth::kRequire,
+      .reload = config.tls.reload};
 }
 
 server::TransportLimits LimitsOf(const config::ServerConfig& config) {
-  return server::TransportLimits{.max_message_bytes = config.max_message_bytes,
-                                 .max_metadata_bytes = config.max_metadata_bytes,
-                                 .max_concurrent_streams = config.max_concurrent_streams,
-                                 .keepalive_min_ping = config.keepalive_min_ping,
-                                 .max_connection_age = config.max_connection_age,
-                                 .max_connection_age_grace = config.max_connection_age_grace,
-                                 .max_connection_idle = config.max_connection_idle,
-                                 .handshake_timeout = config.handshake_timeout,
-                                 .memory_quota_mb = config.memory_quota_mb};
+  return server::TransportLimits{.max_message_bytes = config.limits.max_message_bytes,
+                                 .max_metadata_bytes = config.limits.max_metadata_bytes,
+                                 .max_concurrent_streams = config.limits.max_concurrent_streams,
+                                 .keepalive_min_ping = config.limits.keepalive_min_ping,
+                                 .max_connection_age = config.limits.max_connection_age,
+                                 .max_connection_age_grace = config.limits.max_connection_age_grace,
+                                 .max_connection_idle = config.limits.max_connection_idle,
+                                 .handshake_timeout = config.limits.handshake_timeout,
+                                 .memory_quota_mb = config.limits.memory_quota_mb};
 }
 
-observability::AccessLogInterceptorFactory::Mode AccessLogMode(const std::string& mode) {
+observability::AccessLogInterceptorFactory::Mode AccessLogMode(config::AccessLog mode) {
   using Mode = observability::AccessLogInterceptorFactory::Mode;
-  return mode == "errors" ? Mode::kErrors : mode == "off" ? Mode::kOff : Mode::kAll;
+  switch (mode) {
+    case config::AccessLog::kErrors:
+      return Mode::kErrors;
+    case config::AccessLog::kOff:
+      return Mode::kOff;
+    case config::AccessLog::kAll:
+      return Mode::kAll;
+  }
+  return Mode::kErrors;
 }
 
 }  // namespace warden::app

@@ -11,7 +11,7 @@ namespace warden::app {
 
 server::TlsOptions TlsOf(const config::ServerConfig& config);
 server::TransportLimits LimitsOf(const config::ServerConfig& config);
-observability::AccessLogInterceptorFactory::Mode AccessLogMode(const std::string& mode);
+observability::AccessLogInterceptorFactory::Mode AccessLogMode(config::AccessLog mode);
 
 // Routes protobuf's own log lines to debug (see the definition for why).
 void KeepProtobufLogsAtDebug();

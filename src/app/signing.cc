@@ -9,21 +9,21 @@ namespace warden::app {
 namespace {
 
 absl::StatusOr<std::string> Hs256Secret(const config::ServerConfig& config) {
-  if (config.hs256_secret.empty()) {
+  if (config.tokens.hs256_secret.empty()) {
     return DevHs256Secret(config.data_dir);
   }
-  if (config.dev && config.hs256_secret.size() < 32) {
+  if (config.dev && config.tokens.hs256_secret.size() < 32) {
     spdlog::warn("dev mode: HS256 secret shorter than 32 bytes accepted; refused outside --dev");
   }
-  return config.hs256_secret;
+  return config.tokens.hs256_secret;
 }
 
 }  // namespace
 
 absl::StatusOr<std::optional<crypto::MasterKey>> ResolveMasterKey(
     const config::ServerConfig& config) {
-  if (!config.master_key.empty()) {
-    absl::StatusOr<crypto::MasterKey> key = crypto::MasterKey::FromBase64(config.master_key);
+  if (!config.tokens.master_key.empty()) {
+    absl::StatusOr<crypto::MasterKey> key = crypto::MasterKey::FromBase64(config.tokens.master_key);
     if (!key.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("master key: ", key.status().message()));
     }
@@ -42,9 +42,9 @@ absl::StatusOr<std::optional<crypto::MasterKey>> ResolveMasterKey(
 absl::StatusOr<Signing> MakeSigning(const config::ServerConfig& config,
                                     const std::optional<crypto::MasterKey>& master_key,
                                     core::SigningKeyStore& store, const Clock& clock) {
-  using Mode = config::ServerConfig::SigningMode;
+  using Mode = config::SigningMode;
   Signing signing{.signing_since = clock.WallNow()};
-  if (config.signing_mode == Mode::kHs256) {
+  if (config.tokens.signing == Mode::kHs256) {
     absl::StatusOr<std::string> secret = Hs256Secret(config);
     if (!secret.ok()) {
       return secret.status();
@@ -52,18 +52,21 @@ absl::StatusOr<Signing> MakeSigning(const config::ServerConfig& config,
     signing.key_ring = crypto::KeyRing::Fixed(crypto::SigningKey::FromSecret(*secret));
     return signing;
   }
-  if (config.signing_mode == Mode::kStaticKey) {
+  if (config.tokens.signing == Mode::kStaticKey) {
     absl::StatusOr<crypto::SigningKey> key =
-        crypto::SigningKey::FromPemFile(config.signing_key_file);
+        crypto::SigningKey::FromPemFile(config.tokens.signing_key_file);
     if (!key.ok()) {
       return key.status();
     }
-    if (crypto::JwtAlgorithmName(key->algorithm()) != config.jwt_algorithm) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          config.signing_key_file, ": key is for ", crypto::JwtAlgorithmName(key->algorithm()),
-          " but token.algorithm is ", config.jwt_algorithm));
+    if (crypto::JwtAlgorithmName(key->algorithm()) !=
+        config::JwtAlgorithmName(config.tokens.algorithm)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(config.tokens.signing_key_file, ": key is for ",
+                       crypto::JwtAlgorithmName(key->algorithm()), " but token.algorithm is ",
+                       config::JwtAlgorithmName(config.tokens.algorithm)));
     }
-    spdlog::info("signing with the fixed key {} (kid {})", config.signing_key_file, key->kid());
+    spdlog::info("signing with the fixed key {} (kid {})", config.tokens.signing_key_file,
+                 key->kid());
     signing.key_ring = crypto::KeyRing::Fixed(*std::move(key));
     return signing;
   }
@@ -77,10 +80,10 @@ absl::StatusOr<Signing> MakeSigning(const config::ServerConfig& config,
                                .installer = *signing.key_ring,
                                .clock = clock},
       core::KeyRotation::Options{
-          .algorithm = config.jwt_algorithm,
-          .schedule = {.rotation_period = config.rotation_period,
-                       .publish_ahead = 2 * config.jwks_max_age,
-                       .retire_after = config.auth.access_ttl + config.auth.leeway}});
+          .algorithm = config::JwtAlgorithmName(config.tokens.algorithm),
+          .schedule = {.rotation_period = config.tokens.rotation_period,
+                       .publish_ahead = 2 * config.tokens.jwks_max_age,
+                       .retire_after = config.tokens.auth.access_ttl + config.tokens.auth.leeway}});
   absl::StatusOr<core::KeyRotation::TickResult> first = signing.rotation->Tick();
   if (!first.ok()) {
     return absl::Status(first.status().code(),

@@ -14,7 +14,7 @@ namespace warden::app {
 namespace {
 
 namespace fs = std::filesystem;
-using Mode = config::ServerConfig::SigningMode;
+using Mode = config::SigningMode;
 
 class SigningTest : public ::testing::Test {
  protected:
@@ -31,8 +31,8 @@ class SigningTest : public ::testing::Test {
 };
 
 TEST_F(SigningTest, Hs256WithTheConfiguredSecretSignsHs256) {
-  config_.signing_mode = Mode::kHs256;
-  config_.hs256_secret = std::string(32, 's');
+  config_.tokens.signing = Mode::kHs256;
+  config_.tokens.hs256_secret = std::string(32, 's');
   absl::StatusOr<Signing> signing = MakeSigning(config_, std::nullopt, store_, clock_);
   ASSERT_THAT(signing, IsOk());
   EXPECT_EQ(signing->rotation, nullptr);
@@ -40,7 +40,7 @@ TEST_F(SigningTest, Hs256WithTheConfiguredSecretSignsHs256) {
 }
 
 TEST_F(SigningTest, TheManagedRingNeedsAMasterKeyAndSignsFromTheFirstCall) {
-  config_.signing_mode = Mode::kManaged;
+  config_.tokens.signing = Mode::kManaged;
   EXPECT_THAT(MakeSigning(config_, std::nullopt, store_, clock_),
               StatusIs(absl::StatusCode::kInvalidArgument, "needs a master key"));
   absl::StatusOr<Signing> signing =
@@ -52,8 +52,8 @@ TEST_F(SigningTest, TheManagedRingNeedsAMasterKeyAndSignsFromTheFirstCall) {
 }
 
 TEST_F(SigningTest, AMissingKeyFileIsAnErrorNamingIt) {
-  config_.signing_mode = Mode::kStaticKey;
-  config_.signing_key_file = (fs::path(config_.data_dir) / "absent.pem").string();
+  config_.tokens.signing = Mode::kStaticKey;
+  config_.tokens.signing_key_file = (fs::path(config_.data_dir) / "absent.pem").string();
   absl::StatusOr<Signing> signing = MakeSigning(config_, std::nullopt, store_, clock_);
   EXPECT_FALSE(signing.ok());
   EXPECT_THAT(std::string(signing.status().message()), ::testing::HasSubstr("absent.pem"));

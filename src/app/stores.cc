@@ -13,13 +13,13 @@ namespace warden::app {
 
 absl::StatusOr<Stores> OpenStores(const config::ServerConfig& config, bool migrate) {
   Stores stores;
-  if (config.postgres_url.empty()) {
+  if (config.storage.postgres_url.empty()) {
     absl::StatusOr<std::unique_ptr<storage::SqliteDatabase>> db =
-        storage::SqliteDatabase::Open({.path = config.sqlite_path});
+        storage::SqliteDatabase::Open({.path = config.storage.sqlite_path});
     if (!db.ok()) {
       return db.status();
     }
-    chmod(config.sqlite_path.c_str(), 0600);  // SQLite gives -wal and -shm the same mode
+    chmod(config.storage.sqlite_path.c_str(), 0600);  // SQLite gives -wal and -shm the same mode
     std::shared_ptr<storage::SqliteDatabase> owner = *std::move(db);
     stores.owner = owner;
     stores.backend = "sqlite";
@@ -32,10 +32,10 @@ absl::StatusOr<Stores> OpenStores(const config::ServerConfig& config, bool migra
     return stores;
   }
   absl::StatusOr<std::unique_ptr<storage::PgDatabase>> db =
-      storage::PgDatabase::Open({.url = config.postgres_url,
-                                 .pool_size = config.postgres_pool_size,
-                                 .acquire_timeout = config.postgres_acquire_timeout,
-                                 .statement_timeout = config.postgres_statement_timeout,
+      storage::PgDatabase::Open({.url = config.storage.postgres_url,
+                                 .pool_size = config.storage.postgres_pool_size,
+                                 .acquire_timeout = config.storage.postgres_acquire_timeout,
+                                 .statement_timeout = config.storage.postgres_statement_timeout,
                                  .migrate = migrate});
   if (!db.ok()) {
     return absl::Status(db.status().code(), absl::StrCat("PostgreSQL: ", db.status().message()));
@@ -43,12 +43,12 @@ absl::StatusOr<Stores> OpenStores(const config::ServerConfig& config, bool migra
   std::shared_ptr<storage::PgDatabase> owner = *std::move(db);
   // The read replica, if any, for the reads the stores name lag-tolerant.
   std::shared_ptr<storage::PgDatabase> replica;
-  if (!config.postgres_read_url.empty()) {
+  if (!config.storage.postgres_read_url.empty()) {
     absl::StatusOr<std::unique_ptr<storage::PgDatabase>> opened =
-        storage::PgDatabase::Open({.url = config.postgres_read_url,
-                                   .pool_size = config.postgres_pool_size,
-                                   .acquire_timeout = config.postgres_acquire_timeout,
-                                   .statement_timeout = config.postgres_statement_timeout,
+        storage::PgDatabase::Open({.url = config.storage.postgres_read_url,
+                                   .pool_size = config.storage.postgres_pool_size,
+                                   .acquire_timeout = config.storage.postgres_acquire_timeout,
+                                   .statement_timeout = config.storage.postgres_statement_timeout,
                                    .migrate = false,
                                    .check_schema = false});
     if (!opened.ok()) {

@@ -25,8 +25,8 @@ constexpr char kAuthServiceName[] = "auth.AuthService";
 
 WardenServer::WardenServer(const config::ServerConfig& config)
     : config_(config),
-      connections_(ConnectionTable::Options{.reset_budget =
-                                                static_cast<int>(config.max_resets_per_second)}) {}
+      connections_(ConnectionTable::Options{
+          .reset_budget = static_cast<int>(config.limits.max_resets_per_second)}) {}
 
 absl::StatusOr<std::unique_ptr<WardenServer>> WardenServer::Start(
     const config::ServerConfig& config) {
@@ -53,7 +53,7 @@ absl::Status WardenServer::PrepareProcess() {
   if (!crypto::InitSodium()) {
     return absl::InternalError("libsodium could not be initialised");
   }
-  for (const std::string& text : config_.trusted_proxies) {
+  for (const std::string& text : config_.admission.trusted_proxies) {
     absl::StatusOr<guard::Cidr> cidr = guard::ParseCidr(text);
     if (!cidr.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("trusted_proxies: ", cidr.status().message()));
@@ -72,7 +72,8 @@ absl::Status WardenServer::PrepareProcess() {
 }
 
 absl::Status WardenServer::BuildCore() {
-  absl::StatusOr<Stores> stores = OpenStores(config_, config_.dev || config_.migrate_on_start);
+  absl::StatusOr<Stores> stores =
+      OpenStores(config_, config_.dev || config_.storage.migrate_on_start);
   if (!stores.ok()) {
     return stores.status();
   }
@@ -95,7 +96,7 @@ absl::Status WardenServer::BuildCore() {
       std::make_unique<crypto::Argon2idPasswordHasher>(crypto::Argon2idPasswordHasher::Options{});
   core::UserStore* users = stores_.users.get();
   core::SessionStore* sessions = stores_.sessions.get();
-  if (config_.metrics) {
+  if (config_.observability.metrics) {
     auth_metrics_ = std::make_unique<observability::AuthMetrics>(*registry_);
     store_metrics_ = std::make_unique<observability::StoreMetrics>(*registry_, clock_);
     metered_users_ = std::make_unique<observability::MeteredUserStore>(*users, *store_metrics_);
@@ -105,20 +106,23 @@ absl::Status WardenServer::BuildCore() {
     sessions = metered_sessions_.get();
   }
   std::optional<storage::RedisAddress> redis;
-  if (!config_.redis_url.empty()) {
-    absl::StatusOr<storage::RedisAddress> address = storage::ParseRedisUrl(config_.redis_url);
+  if (!config_.storage.redis_url.empty()) {
+    absl::StatusOr<storage::RedisAddress> address =
+        storage::ParseRedisUrl(config_.storage.redis_url);
     if (!address.ok()) {
       return absl::InvalidArgumentError(address.status().message());
     }
     redis = *address;
   }
-  if (redis.has_value() && config_.redis_shared_limits) {
+  if (redis.has_value() && config_.storage.redis_shared_limits) {
     redis_limits_ = std::make_unique<storage::RedisClient>(
-        *redis, storage::RedisClient::Options{.command_timeout = config_.redis_timeout}, clock_);
+        *redis, storage::RedisClient::Options{.command_timeout = config_.storage.redis_timeout},
+        clock_);
     throttle_ = std::make_unique<storage::RedisLoginThrottle>(*redis_limits_, clock_,
-                                                              config_.login_protection);
+                                                              config_.admission.login_protection);
   } else {
-    throttle_ = std::make_unique<core::InMemoryLoginThrottle>(clock_, config_.login_protection);
+    throttle_ =
+        std::make_unique<core::InMemoryLoginThrottle>(clock_, config_.admission.login_protection);
   }
   absl::StatusOr<std::unique_ptr<core::AuthService>> auth =
       core::AuthService::Create(core::AuthService::Ports{.users = *users,
@@ -133,7 +137,7 @@ absl::Status WardenServer::BuildCore() {
                                                          .events = auth_metrics_.get(),
                                                          .audit = audit_writer_.get(),
                                                          .throttle = throttle_.get()},
-                                config_.auth);
+                                config_.tokens.auth);
   if (!auth.ok()) {
     return auth.status();
   }
@@ -146,15 +150,15 @@ absl::Status WardenServer::BuildCore() {
         revocations_, storage::RedisRevocationBus::Options{}, *redis);
     redis_bus_->Start();  // connects in the background; Warden serves without Redis too
   }
-  hash_pool_ = std::make_unique<WorkerPool>(
-      WorkerPool::Options{.name = "hash",
-                          .threads = config_.hash_threads,
-                          .max_queue = config_.hash_queue,
-                          .nice = config_.hash_priority == "low" ? 10 : 0,
-                          .idle_priority = config_.hash_priority == "idle",
-                          .idle_when_backlogged = config_.hash_priority == "adaptive"});
+  hash_pool_ = std::make_unique<WorkerPool>(WorkerPool::Options{
+      .name = "hash",
+      .threads = config_.workers.hash_threads,
+      .max_queue = config_.workers.hash_queue,
+      .nice = config_.workers.hash_priority == config::HashPriority::kLow ? 10 : 0,
+      .idle_priority = config_.workers.hash_priority == config::HashPriority::kIdle,
+      .idle_when_backlogged = config_.workers.hash_priority == config::HashPriority::kAdaptive});
   io_pool_ = std::make_unique<WorkerPool>(WorkerPool::Options{
-      .name = "io", .threads = config_.io_threads, .max_queue = config_.io_queue});
+      .name = "io", .threads = config_.workers.io_threads, .max_queue = config_.workers.io_queue});
   admin_ = std::make_unique<core::AdminService>(
       core::AdminService::Ports{.users = *users,
                                 .sessions = *sessions,
@@ -163,7 +167,8 @@ absl::Status WardenServer::BuildCore() {
                                 .revocations = revocations_,
                                 .clock = clock_,
                                 .audit = audit_writer_.get()},
-      core::AdminService::Options{.revocation_ttl = config_.auth.access_ttl + config_.auth.leeway});
+      core::AdminService::Options{.revocation_ttl =
+                                      config_.tokens.auth.access_ttl + config_.tokens.auth.leeway});
   return absl::OkStatus();
 }
 
@@ -191,7 +196,7 @@ absl::Status WardenServer::BuildAdministration() {
       return std::make_unique<storage::RedisRateLimiter>(*redis, name, spec, *clock);
     };
   }
-  guards_ = guard::MakeAdmissionChain(guard::AdmissionPorts{.policy = config_.policy,
+  guards_ = guard::MakeAdmissionChain(guard::AdmissionPorts{.policy = config_.admission.policy,
                                                             .tokens = *auth_,
                                                             .api_keys = api_keys_.get(),
                                                             .clock = clock_,
@@ -206,7 +211,7 @@ absl::Status WardenServer::StartGrpc() {
   auth_service_ = std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_,
                                                             *guards_, Observed());
   key_service_ = std::make_unique<server::KeyGrpcService>(
-      [ring = signing_.key_ring.get()] { return ring->JwksJson(); }, config_.jwks_max_age,
+      [ring = signing_.key_ring.get()] { return ring->JwksJson(); }, config_.tokens.jwks_max_age,
       *guards_);
   revocation_service_ = std::make_unique<server::RevocationGrpcService>(revocations_, *guards_);
   admin_service_ = std::make_unique<server::AdminGrpcService>(
@@ -219,11 +224,11 @@ absl::Status WardenServer::StartGrpc() {
                                      .annotate_principal = Observed()});
   account_service_ =
       std::make_unique<server::AccountGrpcService>(*admin_, *hash_pool_, *guards_, Observed());
-  if (!config_.health_listen.empty()) {
+  if (!config_.transport.health_listen.empty()) {
     plain_health_ = std::make_unique<server::HealthService>(*probe_guards_);
   }
   health_ = std::make_unique<server::HealthService>(*guards_, plain_health_.get());
-  if (config_.metrics) {
+  if (config_.observability.metrics) {
     grpc_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*registry_);
     for (const char* service :
          {kAuthServiceName, "warden.v1.KeyService", "warden.v1.RevocationService",
@@ -232,14 +237,15 @@ absl::Status WardenServer::StartGrpc() {
       grpc_metrics_->RegisterService(service);
     }
   }
-  if (!config_.otlp_endpoint.empty()) {
+  if (!config_.observability.otlp_endpoint.empty()) {
     span_exporter_ = std::make_unique<observability::SpanExporter>(
-        observability::SpanExporter::Options{.endpoint = config_.otlp_endpoint});
+        observability::SpanExporter::Options{.endpoint = config_.observability.otlp_endpoint});
     span_exporter_->Start();
   }
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // keeps the library linked
   absl::StatusOr<std::unique_ptr<server::GrpcListener>> listener = server::GrpcListener::Start(
-      ListenerOptions("grpc", config_.listen, static_cast<int>(config_.max_connections)),
+      ListenerOptions("grpc", config_.transport.listen,
+                      static_cast<int>(config_.limits.max_connections)),
       {auth_service_.get(), health_.get(), key_service_.get(), revocation_service_.get(),
        admin_service_.get(), account_service_.get()},
       connections_, [this](bool gated) { return Interceptors(gated); });
@@ -258,15 +264,15 @@ server::GrpcListener::Options WardenServer::ListenerOptions(const std::string& n
       .address = address,
       .tls = TlsOf(config_),
       .limits = LimitsOf(config_),
-      .reflection = config_.reflection,
+      .reflection = config_.transport.reflection,
       .max_connections = max_connections,
-      .max_connections_per_address = static_cast<int>(config_.max_connections_per_address),
+      .max_connections_per_address = static_cast<int>(config_.limits.max_connections_per_address),
       .exempt = trusted_proxies_};
 }
 
 server::GrpcListener::Interceptors WardenServer::Interceptors(bool gated) {
   server::GrpcListener::Interceptors interceptors;
-  if (gated && config_.max_resets_per_second > 0) {
+  if (gated && config_.limits.max_resets_per_second > 0) {
     interceptors.push_back(
         std::make_unique<server::ResetBudgetInterceptorFactory>(connections_, clock_));
   }
@@ -277,8 +283,8 @@ server::GrpcListener::Interceptors WardenServer::Interceptors(bool gated) {
   if (Observed()) {
     interceptors.push_back(std::make_unique<observability::AccessLogInterceptorFactory>(
         observability::AccessLogInterceptorFactory::Options{
-            .mode = AccessLogMode(config_.access_log),
-            .sample_rate = config_.access_log_sample_percent / 100.0,
+            .mode = AccessLogMode(config_.observability.access_log),
+            .sample_rate = config_.observability.access_log_sample_percent / 100.0,
             .exporter = span_exporter_.get(),
             .connections = &connections_},
         clock_));
@@ -337,17 +343,17 @@ absl::Status WardenServer::StartPublicEndpoints() {
           .forget_verified_tokens = [auth = auth_.get()] { auth->ForgetVerifiedTokens(); },
           .purge_expired = [auth = auth_.get()] { return auth->PurgeExpired(); }},
       signing_.signing_since);
-  if (config_.metrics) {
+  if (config_.observability.metrics) {
     RegisterScrapeGauges();
   }
-  if (config_.http_listen.empty()) {
+  if (config_.transport.http_listen.empty()) {
     return absl::OkStatus();
   }
   absl::StatusOr<std::unique_ptr<server::PublicEndpoints>> http = server::PublicEndpoints::Start(
-      server::PublicEndpoints::Options{.listen = config_.http_listen,
-                                       .issuer = config_.auth.issuer,
-                                       .public_url = config_.public_url,
-                                       .jwks_max_age = config_.jwks_max_age},
+      server::PublicEndpoints::Options{.listen = config_.transport.http_listen,
+                                       .issuer = config_.tokens.auth.issuer,
+                                       .public_url = config_.transport.public_url,
+                                       .jwks_max_age = config_.tokens.jwks_max_age},
       server::PublicEndpoints::Sources{
           .jwks_json = [ring = signing_.key_ring.get()] { return ring->JwksJson(); },
           .algorithms = [ring = signing_.key_ring.get()] { return ring->Algorithms(); },
@@ -366,13 +372,13 @@ const std::string& WardenServer::public_url() const {
 }
 
 absl::Status WardenServer::StartHealthListener() {
-  if (config_.health_listen.empty()) {
+  if (config_.transport.health_listen.empty()) {
     return absl::OkStatus();
   }
   // Plaintext, health only, for probes: they open a new connection each time, so a handful at
   // once is plenty, and a health request is small.
   server::GrpcListener::Options options =
-      ListenerOptions("health", config_.health_listen, /*max_connections=*/64);
+      ListenerOptions("health", config_.transport.health_listen, /*max_connections=*/64);
   options.tls = {};
   options.reflection = false;
   options.limits.max_message_bytes = 4096;

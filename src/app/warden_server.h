@@ -109,7 +109,10 @@ class WardenServer {
 
   // The observing interceptor (access log / spans) is installed when either is on; it removes
   // the principal trailer, so only then may handlers add it.
-  bool Observed() const { return config_.access_log != "off" || !config_.otlp_endpoint.empty(); }
+  bool Observed() const {
+    return config_.observability.access_log != config::AccessLog::kOff ||
+           !config_.observability.otlp_endpoint.empty();
+  }
   server::GrpcListener::Options ListenerOptions(const std::string& name, const std::string& address,
                                                 int max_connections) const;
   // The interceptors of the main listener (`gated`: it accepts through a gate).
@@ -186,7 +189,8 @@ class WardenServer {
   std::once_flag shutdown_once_;
 };
 
-// Runs wardend until SIGTERM or SIGINT, then drains within config.drain. Returns the exit code.
+// Runs wardend until SIGTERM or SIGINT, then drains within config.transport.drain. Returns the exit
+// code.
 int RunServer(const config::ServerConfig& config);
 
 }  // namespace warden::app

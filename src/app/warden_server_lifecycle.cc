@@ -39,9 +39,9 @@ void WardenServer::StartBackground() {
   prober_->Start();
   // Only a shared server database has other replicas' revocations to pull; on the embedded
   // SQLite file this replica made them all, and the poll would only contend for its connection.
-  if (config_.revocation_sync.count() > 0 && stores_.backend == "postgres") {
+  if (config_.storage.revocation_sync.count() > 0 && stores_.backend == "postgres") {
     revocation_sync_ = std::make_unique<server::RevocationSync>(
-        [auth = auth_.get()] { return auth->LoadRevocations(); }, config_.revocation_sync);
+        [auth = auth_.get()] { return auth->LoadRevocations(); }, config_.storage.revocation_sync);
   }
 }
 

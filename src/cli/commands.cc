@@ -12,10 +12,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "client/admin_client.h"
 #include "client/auth_client.h"
+#include "common/flags.h"
 #include "common/private_file.h"
 #include "google/protobuf/util/json_util.h"
 #include "warden/v1/admin.pb.h"
@@ -47,20 +49,9 @@ Commands:
     (admin commands act as the logged-in user, or with an API key: --api-key / WARDEN_API_KEY)
 
 Global flags:
-  --addr TARGET          server: HOST:PORT, dns:///NAME:PORT (every address, balanced),
-                         dns://DNS-SERVER:PORT/NAME:PORT, ipv4:A:P,B:P
-                         (WARDEN_ADDR, default 127.0.0.1:50051)
-  --output text|json     output format (default text)
-  --credentials FILE     credentials file (WARDEN_CREDENTIALS, default
-                         $XDG_CONFIG_HOME/warden/credentials.json or ~/.config/warden/...)
-  --timeout SECONDS      per-call deadline (default 10)
-  --traceparent HEADER   W3C trace context to send with the call
-  --tls                  use TLS (also implied by --tls-ca; WARDEN_TLS=1)
-  --tls-ca FILE          CA bundle to verify the server (WARDEN_TLS_CA; default: system roots)
-  --tls-cert FILE        client certificate for mutual TLS (WARDEN_TLS_CERT)
-  --tls-key FILE         its private key (WARDEN_TLS_KEY)
-  --tls-server-name NAME name to check the server certificate against
+)";
 
+constexpr char kUsageFooter[] = R"(
 The password may also come from WARDEN_PASSWORD.
 Exit codes: 0 ok, 1 failed (or not serving), 2 usage, 3 unauthenticated, 4 rejected,
             5 unavailable, 6 resource exhausted.
@@ -101,26 +92,15 @@ int ExitCodeFor(const absl::Status& status) {
 }
 
 class Command {
- public:
+ public:  // the handlers are named by the command table below
   Command(Options options, const std::map<std::string, std::string>& env, client::AuthClient& api,
           std::shared_ptr<client::UnaryInvoker> invoker, Io io)
       : options_(std::move(options)), env_(env), api_(api), invoker_(std::move(invoker)), io_(io) {}
 
-  int Dispatch() {
-    const std::string& c = options_.command;
-    if (c == "register") return Register();
-    if (c == "login") return Login();
-    if (c == "whoami") return Whoami();
-    if (c == "refresh") return Refresh();
-    if (c == "logout") return Logout();
-    if (c == "health") return Health();
-    if (c == "passwd") return Passwd();
-    if (c == "admin") return Admin();
-    io_.err << "warden: unknown command '" << c << "'\n" << kUsageText;
-    return kUsage;
-  }
+  // Runs the member function the command table names.
+  int Dispatch(int (Command::*run)()) { return (this->*run)(); }
 
- private:
+ public:
   std::optional<std::string> Flag(const std::string& name) const {
     auto it = options_.flags.find(name);
     if (it == options_.flags.end()) {
@@ -566,97 +546,192 @@ std::string DefaultCredentialsPath(const std::map<std::string, std::string>& env
   return (home.empty() ? std::string(".") : home) + "/.config/warden/credentials.json";
 }
 
+const flags::FlagSet& GlobalFlags() {
+  static const auto* set = new flags::FlagSet({
+      {.name = "addr",
+       .value_name = "TARGET",
+       .env = "WARDEN_ADDR",
+       .default_text = "127.0.0.1:50051",
+       .help = "server: HOST:PORT, dns:///NAME:PORT (every address, balanced), "
+               "dns://DNS-SERVER:PORT/NAME:PORT, ipv4:A:P,B:P"},
+      {.name = "output",
+       .value_name = "text|json",
+       .default_text = "text",
+       .help = "output format"},
+      {.name = "credentials",
+       .value_name = "FILE",
+       .env = "WARDEN_CREDENTIALS",
+       .default_text = "$XDG_CONFIG_HOME/warden/credentials.json or ~/.config/warden/...",
+       .help = "credentials file"},
+      {.name = "timeout",
+       .value_name = "SECONDS",
+       .default_text = "10",
+       .help = "per-call deadline"},
+      {.name = "traceparent", .value_name = "HEADER", .help = "W3C trace context to send"},
+      {.name = "tls", .env = "WARDEN_TLS", .help = "use TLS (implied by --tls-ca and --tls-cert)"},
+      {.name = "tls-ca",
+       .value_name = "FILE",
+       .env = "WARDEN_TLS_CA",
+       .default_text = "system roots",
+       .help = "CA bundle to verify the server"},
+      {.name = "tls-cert",
+       .value_name = "FILE",
+       .env = "WARDEN_TLS_CERT",
+       .help = "client certificate for mutual TLS"},
+      {.name = "tls-key", .value_name = "FILE", .env = "WARDEN_TLS_KEY", .help = "its private key"},
+      {.name = "tls-server-name",
+       .value_name = "NAME",
+       .help = "name to check the server certificate against"},
+  });
+  return *set;
+}
+
+// One `warden` command: its own flags, how many words it takes, and the handler.
+struct CliCommand {
+  std::string name;
+  std::vector<std::string> flags;  // names in CommandFlags()
+  size_t max_words = 0;
+  int (Command::*run)() = nullptr;
+};
+
+// Every command flag, declared once; commands pick theirs by name.
+const std::vector<flags::Flag>& CommandFlags() {
+  static const auto* all = new std::vector<flags::Flag>{
+      {.name = "username", .value_name = "U", .help = "user name"},
+      {.name = "email", .value_name = "E", .help = "email address"},
+      {.name = "full-name", .value_name = "N", .help = "display name"},
+      {.name = "password", .value_name = "P", .env = "WARDEN_PASSWORD", .help = "password"},
+      {.name = "password-stdin", .help = "read the password (passwd: both) from standard input"},
+      {.name = "current-password", .value_name = "P", .help = "the password in use"},
+      {.name = "new-password", .value_name = "P", .help = "the password to set"},
+      {.name = "service", .value_name = "NAME", .help = "health: the service to check"},
+      {.name = "api-key", .value_name = "KEY", .env = "WARDEN_API_KEY", .help = "act with it"},
+      {.name = "page-size", .value_name = "N", .help = "listing page size"},
+      {.name = "page-token", .value_name = "T", .help = "listing page to continue from"},
+      {.name = "roles", .value_name = "R,...", .help = "roles"},
+      {.name = "name", .value_name = "N", .help = "API key name"},
+      {.name = "ttl-seconds", .value_name = "S", .help = "API key lifetime"},
+      {.name = "all", .help = "include revoked keys"},
+      {.name = "user-id", .value_name = "ID", .help = "audit: one user's events"},
+      {.name = "since-seconds", .value_name = "S", .help = "audit: the last S seconds"},
+      {.name = "limit", .value_name = "N", .help = "audit: at most N events"},
+  };
+  return *all;
+}
+
+const std::vector<CliCommand>& CliCommands() {
+  static const auto* commands = new std::vector<CliCommand>{
+      {"register",
+       {"username", "email", "full-name", "password", "password-stdin"},
+       0,
+       &Command::Register},
+      {"login", {"username", "password", "password-stdin"}, 0, &Command::Login},
+      {"whoami", {}, 0, &Command::Whoami},
+      {"refresh", {}, 0, &Command::Refresh},
+      {"logout", {}, 0, &Command::Logout},
+      {"health", {"service"}, 0, &Command::Health},
+      {"passwd",
+       {"current-password", "new-password", "password-stdin", "api-key"},
+       0,
+       &Command::Passwd},
+      {"admin",
+       {"page-size", "page-token", "password", "password-stdin", "roles", "name", "ttl-seconds",
+        "all", "user-id", "username", "since-seconds", "limit", "api-key"},
+       4,
+       &Command::Admin},
+  };
+  return *commands;
+}
+
+// The global flags and the command's own, for parsing its command line.
+flags::FlagSet FlagsFor(const CliCommand* command) {
+  std::vector<flags::Flag> set = GlobalFlags().flags();
+  for (const flags::Flag& flag : CommandFlags()) {
+    if (command == nullptr || std::find(command->flags.begin(), command->flags.end(), flag.name) !=
+                                  command->flags.end()) {
+      set.push_back(flag);
+    }
+  }
+  return flags::FlagSet(std::move(set));
+}
+
 }  // namespace
+
+std::string UsageText() { return absl::StrCat(kUsageText, GlobalFlags().Usage(), kUsageFooter); }
 
 int Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& environment,
         const StubFactory& stubs, Io io) {
-  Options options;
-  options.credentials = DefaultCredentialsPath(environment);
-  if (auto it = environment.find("WARDEN_ADDR"); it != environment.end() && !it->second.empty()) {
-    options.address = it->second;
+  // Which command: the first word, found with every flag known (so values are not words).
+  const flags::Parsed first = FlagsFor(nullptr).Parse(args, {.max_positionals = 5});
+  if (first.help || (!first.positionals.empty() && first.positionals[0] == "help")) {
+    io.out << UsageText();
+    return kOk;
   }
-  static const std::vector<std::string> kBoolFlags = {"password-stdin", "all", "tls"};
-  static const std::vector<std::string> kCommandFlags = {
-      "username",  "email",         "full-name", "password", "service",          "password-stdin",
-      "page-size", "page-token",    "roles",     "name",     "ttl-seconds",      "all",
-      "user-id",   "since-seconds", "limit",     "api-key",  "current-password", "new-password"};
-  auto env_value = [&](const char* name) -> std::string {
-    auto it = environment.find(name);
-    return it == environment.end() ? "" : it->second;
-  };
-  options.channel.ca_file = env_value("WARDEN_TLS_CA");
-  options.channel.cert_file = env_value("WARDEN_TLS_CERT");
-  options.channel.key_file = env_value("WARDEN_TLS_KEY");
-  options.channel.tls = env_value("WARDEN_TLS") == "1" || !options.channel.ca_file.empty() ||
-                        !options.channel.cert_file.empty();
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h" || arg == "help") {
-      io.out << kUsageText;
-      return kOk;
-    }
-    if (!absl::StartsWith(arg, "--")) {
-      if (options.command.empty()) {
-        options.command = arg;
-      } else if (options.command == "admin" && options.words.size() < 4) {
-        options.words.push_back(arg);
-      } else {
-        io.err << "warden: unexpected argument '" << arg << "'\n";
-        return kUsage;
-      }
-      continue;
-    }
-    std::string name = arg.substr(2);
-    std::optional<std::string> value;
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    const bool is_bool = std::find(kBoolFlags.begin(), kBoolFlags.end(), name) != kBoolFlags.end();
-    if (!value && !is_bool) {
-      if (i + 1 >= args.size()) {
-        io.err << "warden: --" << name << " needs a value\n";
-        return kUsage;
-      }
-      value = args[++i];
-    }
-    if (name == "addr") {
-      options.address = *value;
-    } else if (name == "output") {
-      if (*value != "text" && *value != "json") {
-        io.err << "warden: --output must be text or json\n";
-        return kUsage;
-      }
-      options.json = *value == "json";
-    } else if (name == "credentials") {
-      options.credentials = *value;
-    } else if (name == "traceparent") {
-      options.traceparent = *value;
-    } else if (name == "timeout") {
-      if (!absl::SimpleAtoi(*value, &options.timeout_seconds) || options.timeout_seconds <= 0) {
-        io.err << "warden: --timeout must be a positive number of seconds\n";
-        return kUsage;
-      }
-    } else if (name == "tls") {
-      options.channel.tls = true;
-    } else if (name == "tls-ca" || name == "tls-cert" || name == "tls-key" ||
-               name == "tls-server-name") {
-      (name == "tls-ca"     ? options.channel.ca_file
-       : name == "tls-cert" ? options.channel.cert_file
-       : name == "tls-key"  ? options.channel.key_file
-                            : options.channel.server_name) = *value;
-      options.channel.tls = true;
-    } else if (std::find(kCommandFlags.begin(), kCommandFlags.end(), name) != kCommandFlags.end()) {
-      options.flags[name] = value.value_or("");
-    } else {
-      io.err << "warden: unknown flag --" << name << "\n";
-      return kUsage;
-    }
-  }
-  if (options.command.empty()) {
-    io.err << kUsageText;
+  if (first.positionals.empty()) {
+    io.err << UsageText();
     return kUsage;
   }
+  const CliCommand* command = nullptr;
+  for (const CliCommand& candidate : CliCommands()) {
+    if (candidate.name == first.positionals[0]) {
+      command = &candidate;
+    }
+  }
+  if (command == nullptr) {
+    io.err << "warden: unknown command '" << first.positionals[0] << "'\n" << UsageText();
+    return kUsage;
+  }
+  const flags::Parsed parsed =
+      FlagsFor(command).Parse(args, {.max_positionals = 1 + command->max_words});
+  if (!parsed.problems.empty()) {
+    io.err << "warden " << command->name << ": " << absl::StrJoin(parsed.problems, "; ") << "\n";
+    return kUsage;
+  }
+  std::map<std::string, std::string> global = GlobalFlags().FromEnvironment(environment);
+  for (const auto& [name, value] : parsed.values) {
+    global[name] = value;
+  }
+  auto value = [&](const char* name) {
+    auto it = global.find(name);
+    return it == global.end() ? std::string() : it->second;
+  };
+  Options options;
+  options.command = command->name;
+  options.words.assign(parsed.positionals.begin() + 1, parsed.positionals.end());
+  for (const auto& [name, text] : parsed.values) {
+    if (GlobalFlags().Find(name) == nullptr) {
+      options.flags[name] = text;
+    }
+  }
+  options.address = global.contains("addr") ? value("addr") : options.address;
+  options.credentials =
+      global.contains("credentials") ? value("credentials") : DefaultCredentialsPath(environment);
+  options.traceparent = value("traceparent");
+  if (const std::string output = value("output"); !output.empty()) {
+    if (output != "text" && output != "json") {
+      io.err << "warden: --output must be text or json\n";
+      return kUsage;
+    }
+    options.json = output == "json";
+  }
+  if (global.contains("timeout") &&
+      (!absl::SimpleAtoi(value("timeout"), &options.timeout_seconds) ||
+       options.timeout_seconds <= 0)) {
+    io.err << "warden: --timeout must be a positive number of seconds\n";
+    return kUsage;
+  }
+  options.channel.ca_file = value("tls-ca");
+  options.channel.cert_file = value("tls-cert");
+  options.channel.key_file = value("tls-key");
+  options.channel.server_name = value("tls-server-name");
+  bool tls = false;
+  if (global.contains("tls") && flags::ParseBool(value("tls"), tls).has_value()) {
+    io.err << "warden: --tls (WARDEN_TLS) must be true or false\n";
+    return kUsage;
+  }
+  options.channel.tls = tls || !options.channel.ca_file.empty() ||
+                        !options.channel.cert_file.empty() ||
+                        !options.channel.server_name.empty() || !options.channel.key_file.empty();
   absl::StatusOr<Stubs> made = stubs(options.address, options.channel);
   if (!made.ok()) {
     io.err << "warden: cannot set up the connection: " << made.status().message() << "\n";
@@ -665,7 +740,7 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
   client::AuthClient api =
       client::AuthClient(made->auth, {.timeout = std::chrono::seconds(options.timeout_seconds)})
           .WithTraceparent(options.traceparent);
-  return Command(options, environment, api, made->invoker, io).Dispatch();
+  return Command(options, environment, api, made->invoker, io).Dispatch(command->run);
 }
 
 }  // namespace warden::cli

@@ -44,6 +44,9 @@ struct Io {
 
 // Runs `warden` with `args` (without the program name) and returns its exit code.
 // `environment` supplies WARDEN_ADDR, WARDEN_PASSWORD, WARDEN_CREDENTIALS, HOME, XDG_CONFIG_HOME.
+// The usage text (`warden --help`).
+std::string UsageText();
+
 int Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& environment,
         const StubFactory& stubs, Io io);
 

@@ -203,5 +203,20 @@ TEST_F(CommandsTest, UsageErrors) {
   EXPECT_EQ(RunCli({"--help"}), kOk);
 }
 
+TEST_F(CommandsTest, EachCommandTakesOnlyItsOwnFlagsAndGlobalFlagsAnywhere) {
+  EXPECT_EQ(RunCli({"whoami", "--username", "alice"}), kUsage);
+  EXPECT_THAT(err_.str(), ::testing::HasSubstr("unknown flag --username"));
+  EXPECT_EQ(RunCli({"health", "--service", "auth.AuthService", "--addr", "dns:///warden:50051",
+                    "--timeout=oops"}),
+            kUsage);
+  EXPECT_THAT(err_.str(), ::testing::HasSubstr("--timeout must be a positive number"));
+  env_["WARDEN_ADDR"] = "10.0.0.1:1";
+  EXPECT_CALL(*stub_, Check(_, _)).WillOnce(Return(::grpc::health::v1::HealthCheckResponse()));
+  RunCli({"health", "--addr", "127.0.0.2:9"});
+  EXPECT_EQ(last_address_, "127.0.0.2:9") << "the flag beats WARDEN_ADDR";
+  EXPECT_EQ(RunCli({"--tls=maybe", "health"}), kUsage);
+  EXPECT_THAT(UsageText(), ::testing::HasSubstr("--tls-server-name NAME"));
+}
+
 }  // namespace
 }  // namespace warden::cli

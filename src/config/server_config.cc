@@ -2,8 +2,10 @@
 
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -13,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "warden/config/v1/server_config.pb.h"
 
@@ -20,265 +23,575 @@ namespace warden::config {
 namespace {
 
 using Proto = ::warden::config::v1::ServerConfig;
-using Setter = std::function<std::optional<std::string>(Proto&, const std::string&)>;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
 
-// One setting settable by flag and environment; the JSON file uses the proto's field names.
+constexpr uint32_t kNoMax = std::numeric_limits<uint32_t>::max();
+
+// A mode's names in the flag, environment and file, with its enum value.
+template <typename E>
+struct Named {
+  const char* name;
+  E value;
+};
+
+constexpr Named<LogFormat> kLogFormats[] = {{"json", LogFormat::kJson}, {"text", LogFormat::kText}};
+constexpr Named<AccessLog> kAccessLogs[] = {
+    {"errors", AccessLog::kErrors}, {"all", AccessLog::kAll}, {"off", AccessLog::kOff}};
+constexpr Named<ClientAuth> kClientAuths[] = {{"require", ClientAuth::kRequire},
+                                              {"optional", ClientAuth::kOptional}};
+constexpr Named<HashPriority> kHashPriorities[] = {{"adaptive", HashPriority::kAdaptive},
+                                                   {"idle", HashPriority::kIdle},
+                                                   {"low", HashPriority::kLow},
+                                                   {"normal", HashPriority::kNormal}};
+constexpr Named<JwtAlgorithm> kAlgorithms[] = {{"ES256", JwtAlgorithm::kEs256},
+                                               {"EdDSA", JwtAlgorithm::kEdDsa},
+                                               {"HS256", JwtAlgorithm::kHs256}};
+constexpr Named<core::AuthService::RefreshPolicy> kRefreshPolicies[] = {
+    {"requested", core::AuthService::RefreshPolicy::kRequested},
+    {"always", core::AuthService::RefreshPolicy::kAlways}};
+constexpr const char* kLogLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+
+template <typename Table>
+std::vector<std::string> NamesOf(const Table& table) {
+  std::vector<std::string> names;
+  for (const auto& entry : table) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(entry)>, const char*>) {
+      names.emplace_back(entry);
+    } else {
+      names.emplace_back(entry.name);
+    }
+  }
+  return names;
+}
+
+// The value of an already validated mode.
+template <typename E, size_t N>
+E ValueOf(const Named<E> (&table)[N], const std::string& name) {
+  for (const Named<E>& entry : table) {
+    if (name == entry.name) {
+      return entry.value;
+    }
+  }
+  return table[0].value;
+}
+
+// One setting: its flag, environment variable and JSON field (the proto's field path), its
+// default, its help, and the checks of its value. The only place a setting is declared.
 struct Setting {
   const char* flag;
   const char* env;
+  const char*
+      field;  // in proto/warden/config/v1/server_config.proto, e.g. "limits.max_connections"
   const char* help;
-  bool is_bool;
-  Setter set;
+  const char* default_value = nullptr;  // applied when no source sets it
+  const char* computed = nullptr;       // or: how the default is worked out (documentation)
+  std::vector<std::string> choices = {};
+  uint32_t min = 0;
+  uint32_t max = kNoMax;
+  const char* why = nullptr;  // said when the value is out of range
 };
-
-std::optional<std::string> ParseUint(const std::string& value, uint32_t& out) {
-  if (!absl::SimpleAtoi(value, &out)) {
-    return "must be a non-negative integer";
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> ParseBool(const std::string& value, bool& out) {
-  if (value == "true" || value == "1" || value == "yes" || value.empty()) {
-    out = true;
-  } else if (value == "false" || value == "0" || value == "no") {
-    out = false;
-  } else {
-    return "must be true or false";
-  }
-  return std::nullopt;
-}
-
-#define WARDEN_STRING(path)                                          \
-  [](Proto& p, const std::string& v) -> std::optional<std::string> { \
-    p.path(v);                                                       \
-    return std::nullopt;                                             \
-  }
-#define WARDEN_BOOL(path)                                            \
-  [](Proto& p, const std::string& v) -> std::optional<std::string> { \
-    bool b = false;                                                  \
-    if (auto e = ParseBool(v, b)) {                                  \
-      return e;                                                      \
-    }                                                                \
-    p.path(b);                                                       \
-    return std::nullopt;                                             \
-  }
-#define WARDEN_UINT(path)                                            \
-  [](Proto& p, const std::string& v) -> std::optional<std::string> { \
-    uint32_t n = 0;                                                  \
-    if (auto e = ParseUint(v, n)) {                                  \
-      return e;                                                      \
-    }                                                                \
-    p.path(n);                                                       \
-    return std::nullopt;                                             \
-  }
 
 const std::vector<Setting>& Settings() {
   static const auto* settings = new std::vector<Setting>{
-      {"listen", "WARDEN_LISTEN", "gRPC address HOST:PORT (default 127.0.0.1:50051)", false,
-       WARDEN_STRING(set_listen)},
-      {"data-dir", "WARDEN_DATA_DIR", "directory for the SQLite database and dev keys (./data)",
-       false, WARDEN_STRING(set_data_dir)},
-      {"dev", "WARDEN_DEV", "development mode: generate missing keys under --data-dir", true,
-       WARDEN_BOOL(set_dev)},
-      {"log-level", "WARDEN_LOG_LEVEL", "trace, debug, info, warn, error or off (info)", false,
-       WARDEN_STRING(set_log_level)},
-      {"log-format", "WARDEN_LOG_FORMAT", "json (one object per line, default) or text", false,
-       WARDEN_STRING(set_log_format)},
-      {"access-log", "WARDEN_ACCESS_LOG",
-       "one JSON line per RPC: errors (default: failed calls), all, or off", false,
-       WARDEN_STRING(set_access_log)},
-      {"access-log-sample-percent", "WARDEN_ACCESS_LOG_SAMPLE_PERCENT",
-       "percentage of the selected RPCs logged (100)", false,
-       WARDEN_UINT(set_access_log_sample_percent)},
-      {"otlp-endpoint", "WARDEN_OTLP_ENDPOINT",
-       "export spans over OTLP/HTTP to this URL (also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or "
-       "OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces)",
-       false, WARDEN_STRING(set_otlp_endpoint)},
-      {"drain-seconds", "WARDEN_DRAIN_SECONDS", "graceful shutdown budget in seconds (10)", false,
-       WARDEN_UINT(set_drain_seconds)},
-      {"drain-delay-seconds", "WARDEN_DRAIN_DELAY_SECONDS",
-       "on SIGTERM, report NOT_SERVING but keep serving this long before draining (0; 5-10 "
-       "behind a load balancer or in Kubernetes)",
-       false, WARDEN_UINT(set_drain_delay_seconds)},
-      {"issuer", "WARDEN_ISSUER", "token issuer, claim iss (warden)", false,
-       WARDEN_STRING(mutable_token()->set_issuer)},
-      {"audience", "WARDEN_AUDIENCE", "token audience, claim aud (warden)", false,
-       WARDEN_STRING(mutable_token()->set_audience)},
-      {"access-ttl-seconds", "WARDEN_ACCESS_TTL_SECONDS", "access token lifetime (900)", false,
-       WARDEN_UINT(mutable_token()->set_access_ttl_seconds)},
-      {"refresh-ttl-seconds", "WARDEN_REFRESH_TTL_SECONDS", "session lifetime (604800)", false,
-       WARDEN_UINT(mutable_token()->set_refresh_ttl_seconds)},
-      {"refresh-reuse-grace-seconds", "WARDEN_REFRESH_REUSE_GRACE_SECONDS",
-       "window in which presenting the refresh token just rotated again gets the same successor "
-       "(a retry) instead of revoking its session (10)",
-       false, WARDEN_UINT(mutable_token()->set_refresh_reuse_grace_seconds)},
-      {"refresh-rotation", "WARDEN_REFRESH_ROTATION",
-       "which sessions rotate their refresh token: requested (default: those whose Login asks "
-       "with refresh_token_mode ROTATING; others, such as the seed's clients, keep one token) or "
-       "always (a Login asking for STABLE is refused)",
-       false, WARDEN_STRING(mutable_token()->set_refresh_rotation)},
-      {"leeway-seconds", "WARDEN_LEEWAY_SECONDS", "clock skew allowed on exp/nbf/iat (30)", false,
-       WARDEN_UINT(mutable_token()->set_leeway_seconds)},
-      {"jwt-algorithm", "WARDEN_JWT_ALGORITHM", "ES256 (default), EdDSA or HS256", false,
-       WARDEN_STRING(mutable_token()->set_algorithm)},
-      {"signing-key-file", "WARDEN_SIGNING_KEY_FILE", "PEM private key (EC P-256 or Ed25519)",
-       false, WARDEN_STRING(mutable_token()->set_signing_key_file)},
-      {"hs256-secret-file", "WARDEN_HS256_SECRET_FILE",
-       "file holding the HS256 secret (also JWT_SECRET_KEY_FILE)", false,
-       WARDEN_STRING(mutable_token()->set_hs256_secret_file)},
-      {"master-key-file", "WARDEN_MASTER_KEY_FILE",
-       "file with the base64 master key sealing the managed key ring (also WARDEN_MASTER_KEY)",
-       false, WARDEN_STRING(mutable_token()->set_master_key_file)},
-      {"rotation-period-seconds", "WARDEN_ROTATION_PERIOD_SECONDS",
-       "managed key ring: how long each key signs (86400)", false,
-       WARDEN_UINT(mutable_token()->set_rotation_period_seconds)},
-      {"jwks-max-age-seconds", "WARDEN_JWKS_MAX_AGE_SECONDS",
-       "Cache-Control max-age of the JWKS (300); new keys are published twice this long "
-       "before they sign",
-       false, WARDEN_UINT(mutable_token()->set_jwks_max_age_seconds)},
-      {"http-listen", "WARDEN_HTTP_LISTEN",
-       "HTTP address for JWKS, discovery and probes (127.0.0.1:8080 with --dev, else off)", false,
-       WARDEN_STRING(set_http_listen)},
-      {"public-url", "WARDEN_PUBLIC_URL",
-       "base URL of the HTTP listener as others reach it (http://<http-listen>)", false,
-       WARDEN_STRING(set_public_url)},
-      {"metrics", "WARDEN_METRICS", "record gRPC and domain metrics, served at /metrics (true)",
-       true, WARDEN_BOOL(set_metrics)},
-      {"policy-file", "WARDEN_POLICY_FILE",
-       "JSON access policy applied over the built-in one (see docs/policy.md)", false,
-       WARDEN_STRING(set_policy_file)},
-      {"trusted-proxies", "WARDEN_TRUSTED_PROXIES",
-       "comma-separated CIDRs whose x-forwarded-for is believed (none)", false,
-       WARDEN_STRING(set_trusted_proxies)},
-      {"reflection", "WARDEN_REFLECTION", "serve gRPC server reflection (true)", true,
-       WARDEN_BOOL(set_reflection)},
-      {"tls-cert", "WARDEN_TLS_CERT", "PEM certificate chain: serve gRPC over TLS 1.2+", false,
-       WARDEN_STRING(mutable_tls()->set_cert_file)},
-      {"tls-key", "WARDEN_TLS_KEY", "PEM private key of --tls-cert", false,
-       WARDEN_STRING(mutable_tls()->set_key_file)},
-      {"tls-client-ca", "WARDEN_TLS_CLIENT_CA",
-       "PEM CA bundle: verify client certificates (mutual TLS)", false,
-       WARDEN_STRING(mutable_tls()->set_client_ca_file)},
-      {"tls-client-auth", "WARDEN_TLS_CLIENT_AUTH",
-       "with --tls-client-ca: require (default) or optional", false,
-       WARDEN_STRING(mutable_tls()->set_client_auth)},
-      {"tls-reload-seconds", "WARDEN_TLS_RELOAD_SECONDS",
-       "how often certificate files are checked for changes (10)", false,
-       WARDEN_UINT(mutable_tls()->set_reload_seconds)},
-      {"health-listen", "WARDEN_HEALTH_LISTEN",
-       "plaintext HOST:PORT serving only grpc.health.v1, for probes (off)", false,
-       WARDEN_STRING(set_health_listen)},
-      {"max-message-bytes", "WARDEN_MAX_MESSAGE_BYTES", "largest request accepted (65536)", false,
-       WARDEN_UINT(mutable_limits()->set_max_message_bytes)},
-      {"max-metadata-bytes", "WARDEN_MAX_METADATA_BYTES", "largest header list accepted (16384)",
-       false, WARDEN_UINT(mutable_limits()->set_max_metadata_bytes)},
-      {"max-concurrent-streams", "WARDEN_MAX_CONCURRENT_STREAMS",
-       "concurrent calls per connection (100)", false,
-       WARDEN_UINT(mutable_limits()->set_max_concurrent_streams)},
-      {"keepalive-min-ping-seconds", "WARDEN_KEEPALIVE_MIN_PING_SECONDS",
-       "client pings closer together than this are strikes; too many close the connection (60)",
-       false, WARDEN_UINT(mutable_limits()->set_keepalive_min_ping_seconds)},
-      {"max-connection-age-seconds", "WARDEN_MAX_CONNECTION_AGE_SECONDS",
-       "connections older than this are told to go away, so load balancers rebalance (1800)", false,
-       WARDEN_UINT(mutable_limits()->set_max_connection_age_seconds)},
-      {"max-connection-age-grace-seconds", "WARDEN_MAX_CONNECTION_AGE_GRACE_SECONDS",
-       "time given to calls on an aged-out connection (30)", false,
-       WARDEN_UINT(mutable_limits()->set_max_connection_age_grace_seconds)},
-      {"max-connection-idle-seconds", "WARDEN_MAX_CONNECTION_IDLE_SECONDS",
-       "idle connections are closed after this (600)", false,
-       WARDEN_UINT(mutable_limits()->set_max_connection_idle_seconds)},
-      {"max-connections", "WARDEN_MAX_CONNECTIONS",
-       "connections a plaintext listener holds; at the cap the quietest connection of the "
-       "address holding the most is closed (RLIMIT_NOFILE/2, at most 4096)",
-       false, WARDEN_UINT(mutable_limits()->set_max_connections)},
-      {"max-connections-per-address", "WARDEN_MAX_CONNECTIONS_PER_ADDRESS",
-       "connections per client address on a plaintext listener, trusted proxies exempt; 0: no "
-       "cap (64)",
-       false, WARDEN_UINT(mutable_limits()->set_max_connections_per_address)},
-      {"handshake-timeout-ms", "WARDEN_HANDSHAKE_TIMEOUT_MS",
-       "time a new connection has for its HTTP/2 preface (or TLS handshake) (5000)", false,
-       WARDEN_UINT(mutable_limits()->set_handshake_timeout_ms)},
-      {"max-resets-per-second", "WARDEN_MAX_RESETS_PER_SECOND",
-       "calls a connection may cancel per second before it is closed and its address refused "
-       "for 10 s (HTTP/2 Rapid Reset); plaintext listeners; 0: no budget (200)",
-       false, WARDEN_UINT(mutable_limits()->set_max_resets_per_second)},
-      {"memory-quota-mb", "WARDEN_MEMORY_QUOTA_MB",
-       "gRPC resource quota: memory the transport may hold for connections and calls (256)", false,
-       WARDEN_UINT(mutable_limits()->set_memory_quota_mb)},
-      {"lockout-after", "WARDEN_LOCKOUT_AFTER",
-       "failed logins of one account from one address that pause that pair for "
-       "--lockout-seconds (10); other addresses are not affected",
-       false, WARDEN_UINT(mutable_login_protection()->set_lockout_after)},
-      {"lockout-seconds", "WARDEN_LOCKOUT_SECONDS",
-       "pause of an (account, address) pair after --lockout-after failures (900)", false,
-       WARDEN_UINT(mutable_login_protection()->set_lockout_seconds)},
-      {"login-free-failures", "WARDEN_LOGIN_FREE_FAILURES",
-       "failed logins per (account, address) before progressive delays (3)", false,
-       WARDEN_UINT(mutable_login_protection()->set_free_failures)},
-      {"login-hourly-cap", "WARDEN_LOGIN_HOURLY_CAP",
-       "failed password checks per account per hour from addresses it has not logged in from, "
-       "at most (100, ASVS 2.2.1)",
-       false, WARDEN_UINT(mutable_login_protection()->set_hourly_cap)},
-      {"peer-lockout-after", "WARDEN_PEER_LOCKOUT_AFTER",
-       "failed password checks one client address may make in a burst (50); the budget refills "
-       "over --peer-lockout-seconds, and accounts that logged in from the address skip it",
-       false, WARDEN_UINT(mutable_login_protection()->set_peer_lockout_after)},
-      {"peer-lockout-seconds", "WARDEN_PEER_LOCKOUT_SECONDS",
-       "time in which an address's budget of failed checks refills completely (900)", false,
-       WARDEN_UINT(mutable_login_protection()->set_peer_lockout_seconds)},
-      {"store", "WARDEN_STORE",
-       "sqlite (default, under --data-dir) or a PostgreSQL URL postgres://USER@HOST:PORT/DB", false,
-       WARDEN_STRING(mutable_storage()->set_url)},
-      {"postgres-pool-size", "WARDEN_POSTGRES_POOL_SIZE",
-       "PostgreSQL connections per replica (10); keep replicas x this below max_connections", false,
-       WARDEN_UINT(mutable_storage()->set_postgres_pool_size)},
-      {"postgres-acquire-timeout-ms", "WARDEN_POSTGRES_ACQUIRE_TIMEOUT_MS",
-       "how long a call waits for a free connection before UNAVAILABLE (2000)", false,
-       WARDEN_UINT(mutable_storage()->set_postgres_acquire_timeout_ms)},
-      {"migrate-on-start", "WARDEN_MIGRATE_ON_START",
-       "PostgreSQL: apply schema migrations at startup instead of `wardend migrate` (false)", true,
-       WARDEN_BOOL(mutable_storage()->set_migrate_on_start)},
-      {"revocation-sync-ms", "WARDEN_REVOCATION_SYNC_MS",
-       "how often revocations made by other replicas are read from the store (1000; 0: never)",
-       false, WARDEN_UINT(mutable_storage()->set_revocation_sync_ms)},
-      {"redis", "WARDEN_REDIS",
-       "Redis for revocation fan-out between replicas: redis://HOST:PORT or unix:///path (off)",
-       false, WARDEN_STRING(mutable_storage()->set_redis_url)},
-      {"redis-shared-limits", "WARDEN_REDIS_SHARED_LIMITS",
-       "with --redis: rate limits and brute-force counters shared by all replicas (true)", true,
-       WARDEN_BOOL(mutable_storage()->set_redis_shared_limits)},
-      {"redis-timeout-ms", "WARDEN_REDIS_TIMEOUT_MS",
-       "how long a rate-limit or login check waits for Redis before using local counters (50)",
-       false, WARDEN_UINT(mutable_storage()->set_redis_timeout_ms)},
-      {"postgres-statement-timeout-ms", "WARDEN_POSTGRES_STATEMENT_TIMEOUT_MS",
-       "PostgreSQL: longest a statement may run before UNAVAILABLE (5000; 0: the server's)", false,
-       WARDEN_UINT(mutable_storage()->set_postgres_statement_timeout_ms)},
-      {"postgres-read-url", "WARDEN_POSTGRES_READ_URL",
-       "a PostgreSQL read replica for admin listings (off: everything on --store)", false,
-       WARDEN_STRING(mutable_storage()->set_postgres_read_url)},
-      {"sqlite-path", "WARDEN_SQLITE_PATH", "SQLite database file (<data-dir>/warden.db)", false,
-       WARDEN_STRING(mutable_storage()->set_sqlite_path)},
-      {"hash-threads", "WARDEN_HASH_THREADS", "password hashing threads (one per core)", false,
-       WARDEN_UINT(mutable_workers()->set_hash_threads)},
-      {"hash-queue", "WARDEN_HASH_QUEUE", "queued hashing jobs before RESOURCE_EXHAUSTED (64)",
-       false, WARDEN_UINT(mutable_workers()->set_hash_queue)},
-      {"hash-priority", "WARDEN_HASH_PRIORITY",
-       "CPU priority of password hashing: adaptive (default: normal, but only spare CPU while "
-       "a backlog waits, so a Login flood cannot slow ValidateToken), idle, low (nice 10) or "
-       "normal",
-       false, WARDEN_STRING(mutable_workers()->set_hash_priority)},
-      {"io-threads", "WARDEN_IO_THREADS", "store I/O threads (4)", false,
-       WARDEN_UINT(mutable_workers()->set_io_threads)},
-      {"io-queue", "WARDEN_IO_QUEUE", "queued store jobs before RESOURCE_EXHAUSTED (1024)", false,
-       WARDEN_UINT(mutable_workers()->set_io_queue)},
+      {.flag = "listen",
+       .env = "WARDEN_LISTEN",
+       .field = "listen",
+       .help = "gRPC address HOST:PORT",
+       .default_value = "127.0.0.1:50051"},
+      {.flag = "data-dir",
+       .env = "WARDEN_DATA_DIR",
+       .field = "data_dir",
+       .help = "directory for the SQLite database and dev keys",
+       .default_value = "./data"},
+      {.flag = "dev",
+       .env = "WARDEN_DEV",
+       .field = "dev",
+       .help = "development mode: generate missing keys under --data-dir, allow weak secrets",
+       .default_value = "false"},
+      {.flag = "log-level",
+       .env = "WARDEN_LOG_LEVEL",
+       .field = "log_level",
+       .help = "least severe level logged: trace, debug, info, warn, error, critical or off",
+       .default_value = "info",
+       .choices = NamesOf(kLogLevels)},
+      {.flag = "log-format",
+       .env = "WARDEN_LOG_FORMAT",
+       .field = "log_format",
+       .help = "json (one object per line) or text",
+       .default_value = "json",
+       .choices = NamesOf(kLogFormats)},
+      {.flag = "access-log",
+       .env = "WARDEN_ACCESS_LOG",
+       .field = "access_log",
+       .help = "one JSON line per RPC: errors (failed calls), all, or off",
+       .default_value = "errors",
+       .choices = NamesOf(kAccessLogs)},
+      {.flag = "access-log-sample-percent",
+       .env = "WARDEN_ACCESS_LOG_SAMPLE_PERCENT",
+       .field = "access_log_sample_percent",
+       .help = "percentage of the selected RPCs logged",
+       .default_value = "100",
+       .max = 100},
+      {.flag = "otlp-endpoint",
+       .env = "WARDEN_OTLP_ENDPOINT",
+       .field = "otlp_endpoint",
+       .help = "export spans over OTLP/HTTP to this http:// or https:// URL",
+       .computed = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + "
+                   "/v1/traces, else off"},
+      {.flag = "drain-seconds",
+       .env = "WARDEN_DRAIN_SECONDS",
+       .field = "drain_seconds",
+       .help = "graceful shutdown budget in seconds",
+       .default_value = "10",
+       .min = 1,
+       .max = 600},
+      {.flag = "drain-delay-seconds",
+       .env = "WARDEN_DRAIN_DELAY_SECONDS",
+       .field = "drain_delay_seconds",
+       .help = "on SIGTERM, report NOT_SERVING but keep serving this long before draining (5-10 "
+               "behind a load balancer or in Kubernetes)",
+       .default_value = "0",
+       .max = 300},
+      {.flag = "issuer",
+       .env = "WARDEN_ISSUER",
+       .field = "token.issuer",
+       .help = "token issuer, claim iss",
+       .default_value = "warden"},
+      {.flag = "audience",
+       .env = "WARDEN_AUDIENCE",
+       .field = "token.audience",
+       .help = "token audience, claim aud",
+       .default_value = "warden"},
+      {.flag = "access-ttl-seconds",
+       .env = "WARDEN_ACCESS_TTL_SECONDS",
+       .field = "token.access_ttl_seconds",
+       .help = "access token lifetime",
+       .default_value = "900",
+       .min = 1},
+      {.flag = "refresh-ttl-seconds",
+       .env = "WARDEN_REFRESH_TTL_SECONDS",
+       .field = "token.refresh_ttl_seconds",
+       .help = "session lifetime",
+       .default_value = "604800",
+       .min = 1},
+      {.flag = "refresh-reuse-grace-seconds",
+       .env = "WARDEN_REFRESH_REUSE_GRACE_SECONDS",
+       .field = "token.refresh_reuse_grace_seconds",
+       .help = "window in which presenting the refresh token just rotated again gets the same "
+               "successor (a retry) instead of revoking its session",
+       .default_value = "10"},
+      {.flag = "refresh-rotation",
+       .env = "WARDEN_REFRESH_ROTATION",
+       .field = "token.refresh_rotation",
+       .help = "which sessions rotate their refresh token: requested (those whose Login asks with "
+               "refresh_token_mode ROTATING; others, such as the seed's clients, keep one token) "
+               "or always (a Login asking for STABLE is refused)",
+       .default_value = "requested",
+       .choices = NamesOf(kRefreshPolicies)},
+      {.flag = "leeway-seconds",
+       .env = "WARDEN_LEEWAY_SECONDS",
+       .field = "token.leeway_seconds",
+       .help = "clock skew allowed on exp/nbf/iat",
+       .default_value = "30",
+       .max = 300},
+      {.flag = "jwt-algorithm",
+       .env = "WARDEN_JWT_ALGORITHM",
+       .field = "token.algorithm",
+       .help = "signing algorithm: ES256, EdDSA or HS256",
+       .computed = "HS256 when an HS256 secret is set, else ES256",
+       .choices = NamesOf(kAlgorithms)},
+      {.flag = "signing-key-file",
+       .env = "WARDEN_SIGNING_KEY_FILE",
+       .field = "token.signing_key_file",
+       .help = "PEM private key (EC P-256 or Ed25519)"},
+      {.flag = "hs256-secret-file",
+       .env = "WARDEN_HS256_SECRET_FILE",
+       .field = "token.hs256_secret_file",
+       .help = "file holding the HS256 secret (also JWT_SECRET_KEY_FILE; the secret itself may "
+               "come from JWT_SECRET_KEY or WARDEN_HS256_SECRET)"},
+      {.flag = "master-key-file",
+       .env = "WARDEN_MASTER_KEY_FILE",
+       .field = "token.master_key_file",
+       .help = "file with the base64 master key sealing the managed key ring (also "
+               "WARDEN_MASTER_KEY)"},
+      {.flag = "rotation-period-seconds",
+       .env = "WARDEN_ROTATION_PERIOD_SECONDS",
+       .field = "token.rotation_period_seconds",
+       .help = "managed key ring: how long each key signs; at least 60 and 4 x "
+               "--jwks-max-age-seconds",
+       .default_value = "86400",
+       .min = 60},
+      {.flag = "jwks-max-age-seconds",
+       .env = "WARDEN_JWKS_MAX_AGE_SECONDS",
+       .field = "token.jwks_max_age_seconds",
+       .help = "Cache-Control max-age of the JWKS; new keys are published twice this long "
+               "before they sign",
+       .default_value = "300"},
+      {.flag = "http-listen",
+       .env = "WARDEN_HTTP_LISTEN",
+       .field = "http_listen",
+       .help = "HTTP address HOST:PORT for JWKS, discovery, metrics and probes",
+       .computed = "127.0.0.1:8080 with --dev, else off"},
+      {.flag = "public-url",
+       .env = "WARDEN_PUBLIC_URL",
+       .field = "public_url",
+       .help = "base URL of the HTTP listener as others reach it",
+       .computed = "http://<http-listen as bound>"},
+      {.flag = "metrics",
+       .env = "WARDEN_METRICS",
+       .field = "metrics",
+       .help = "record gRPC and domain metrics, served at /metrics",
+       .default_value = "true"},
+      {.flag = "policy-file",
+       .env = "WARDEN_POLICY_FILE",
+       .field = "policy_file",
+       .help = "JSON access policy applied over the built-in one (see docs/policy.md)"},
+      {.flag = "trusted-proxies",
+       .env = "WARDEN_TRUSTED_PROXIES",
+       .field = "trusted_proxies",
+       .help = "comma-separated CIDRs whose x-forwarded-for is believed"},
+      {.flag = "reflection",
+       .env = "WARDEN_REFLECTION",
+       .field = "reflection",
+       .help = "serve gRPC server reflection",
+       .default_value = "true"},
+      {.flag = "tls-cert",
+       .env = "WARDEN_TLS_CERT",
+       .field = "tls.cert_file",
+       .help = "PEM certificate chain: serve gRPC over TLS 1.2+ (also TLS_CERT_FILE)"},
+      {.flag = "tls-key",
+       .env = "WARDEN_TLS_KEY",
+       .field = "tls.key_file",
+       .help = "PEM private key of --tls-cert (also TLS_KEY_FILE)"},
+      {.flag = "tls-client-ca",
+       .env = "WARDEN_TLS_CLIENT_CA",
+       .field = "tls.client_ca_file",
+       .help = "PEM CA bundle: verify client certificates, mutual TLS (also TLS_CA_FILE)"},
+      {.flag = "tls-client-auth",
+       .env = "WARDEN_TLS_CLIENT_AUTH",
+       .field = "tls.client_auth",
+       .help = "with --tls-client-ca: require or optional",
+       .default_value = "require",
+       .choices = NamesOf(kClientAuths)},
+      {.flag = "tls-reload-seconds",
+       .env = "WARDEN_TLS_RELOAD_SECONDS",
+       .field = "tls.reload_seconds",
+       .help = "how often certificate files are checked for changes",
+       .default_value = "10",
+       .min = 1},
+      {.flag = "health-listen",
+       .env = "WARDEN_HEALTH_LISTEN",
+       .field = "health_listen",
+       .help = "plaintext HOST:PORT serving only grpc.health.v1, for probes"},
+      {.flag = "max-message-bytes",
+       .env = "WARDEN_MAX_MESSAGE_BYTES",
+       .field = "limits.max_message_bytes",
+       .help = "largest request accepted",
+       .default_value = "65536",
+       .min = 1024},
+      {.flag = "max-metadata-bytes",
+       .env = "WARDEN_MAX_METADATA_BYTES",
+       .field = "limits.max_metadata_bytes",
+       .help = "largest header list accepted",
+       .default_value = "16384",
+       .min = 1024},
+      {.flag = "max-concurrent-streams",
+       .env = "WARDEN_MAX_CONCURRENT_STREAMS",
+       .field = "limits.max_concurrent_streams",
+       .help = "concurrent calls per connection",
+       .default_value = "100",
+       .min = 1},
+      {.flag = "keepalive-min-ping-seconds",
+       .env = "WARDEN_KEEPALIVE_MIN_PING_SECONDS",
+       .field = "limits.keepalive_min_ping_seconds",
+       .help = "client pings closer together than this are strikes; too many close the connection",
+       .default_value = "60"},
+      {.flag = "max-connection-age-seconds",
+       .env = "WARDEN_MAX_CONNECTION_AGE_SECONDS",
+       .field = "limits.max_connection_age_seconds",
+       .help = "connections older than this are told to go away, so load balancers rebalance",
+       .default_value = "1800"},
+      {.flag = "max-connection-age-grace-seconds",
+       .env = "WARDEN_MAX_CONNECTION_AGE_GRACE_SECONDS",
+       .field = "limits.max_connection_age_grace_seconds",
+       .help = "time given to calls on an aged-out connection",
+       .default_value = "30"},
+      {.flag = "max-connection-idle-seconds",
+       .env = "WARDEN_MAX_CONNECTION_IDLE_SECONDS",
+       .field = "limits.max_connection_idle_seconds",
+       .help = "idle connections are closed after this",
+       .default_value = "600"},
+      {.flag = "max-connections",
+       .env = "WARDEN_MAX_CONNECTIONS",
+       .field = "limits.max_connections",
+       .help = "connections a plaintext listener holds; at the cap the quietest connection of the "
+               "address holding the most is closed",
+       .computed = "RLIMIT_NOFILE/2, at most 4096"},
+      {.flag = "max-connections-per-address",
+       .env = "WARDEN_MAX_CONNECTIONS_PER_ADDRESS",
+       .field = "limits.max_connections_per_address",
+       .help = "connections per client address on a plaintext listener, trusted proxies exempt; "
+               "0: no cap",
+       .default_value = "64"},
+      {.flag = "handshake-timeout-ms",
+       .env = "WARDEN_HANDSHAKE_TIMEOUT_MS",
+       .field = "limits.handshake_timeout_ms",
+       .help = "time a new connection has for its HTTP/2 preface (or TLS handshake)",
+       .default_value = "5000",
+       .min = 100},
+      {.flag = "max-resets-per-second",
+       .env = "WARDEN_MAX_RESETS_PER_SECOND",
+       .field = "limits.max_resets_per_second",
+       .help = "calls a connection may cancel per second before it is closed and its address "
+               "refused for 10 s (HTTP/2 Rapid Reset); plaintext listeners; 0: no budget",
+       .default_value = "200"},
+      {.flag = "memory-quota-mb",
+       .env = "WARDEN_MEMORY_QUOTA_MB",
+       .field = "limits.memory_quota_mb",
+       .help = "gRPC resource quota: memory the transport may hold for connections and calls",
+       .default_value = "256",
+       .min = 16},
+      {.flag = "lockout-after",
+       .env = "WARDEN_LOCKOUT_AFTER",
+       .field = "login_protection.lockout_after",
+       .help = "failed logins of one account from one address that pause that pair for "
+               "--lockout-seconds; other addresses are not affected",
+       .default_value = "10"},
+      {.flag = "lockout-seconds",
+       .env = "WARDEN_LOCKOUT_SECONDS",
+       .field = "login_protection.lockout_seconds",
+       .help = "pause of an (account, address) pair after --lockout-after failures",
+       .default_value = "900"},
+      {.flag = "login-free-failures",
+       .env = "WARDEN_LOGIN_FREE_FAILURES",
+       .field = "login_protection.free_failures",
+       .help = "failed logins per (account, address) before progressive delays",
+       .default_value = "3"},
+      {.flag = "login-hourly-cap",
+       .env = "WARDEN_LOGIN_HOURLY_CAP",
+       .field = "login_protection.hourly_cap",
+       .help = "failed password checks per account per hour from addresses it has not logged in "
+               "from (ASVS 2.2.1: at most 100)",
+       .default_value = "100",
+       .min = 1,
+       .max = 100,
+       .why = "ASVS 2.2.1: at most 100 failures an hour"},
+      {.flag = "peer-lockout-after",
+       .env = "WARDEN_PEER_LOCKOUT_AFTER",
+       .field = "login_protection.peer_lockout_after",
+       .help = "failed password checks one client address may make in a burst; the budget "
+               "refills over --peer-lockout-seconds, and accounts that logged in from the address "
+               "skip it",
+       .default_value = "50"},
+      {.flag = "peer-lockout-seconds",
+       .env = "WARDEN_PEER_LOCKOUT_SECONDS",
+       .field = "login_protection.peer_lockout_seconds",
+       .help = "time in which an address's budget of failed checks refills completely",
+       .default_value = "900"},
+      {.flag = "store",
+       .env = "WARDEN_STORE",
+       .field = "storage.url",
+       .help = "sqlite (under --data-dir) or a PostgreSQL URL postgres://USER@HOST:PORT/DB",
+       .default_value = "sqlite"},
+      {.flag = "postgres-pool-size",
+       .env = "WARDEN_POSTGRES_POOL_SIZE",
+       .field = "storage.postgres_pool_size",
+       .help = "PostgreSQL connections per replica; keep replicas x this below max_connections",
+       .default_value = "10",
+       .min = 1,
+       .max = 1000},
+      {.flag = "postgres-acquire-timeout-ms",
+       .env = "WARDEN_POSTGRES_ACQUIRE_TIMEOUT_MS",
+       .field = "storage.postgres_acquire_timeout_ms",
+       .help = "how long a call waits for a free connection before UNAVAILABLE",
+       .default_value = "2000"},
+      {.flag = "migrate-on-start",
+       .env = "WARDEN_MIGRATE_ON_START",
+       .field = "storage.migrate_on_start",
+       .help = "PostgreSQL: apply schema migrations at startup instead of `wardend migrate`",
+       .default_value = "false"},
+      {.flag = "revocation-sync-ms",
+       .env = "WARDEN_REVOCATION_SYNC_MS",
+       .field = "storage.revocation_sync_ms",
+       .help = "how often revocations made by other replicas are read from the store; 0: never",
+       .default_value = "1000"},
+      {.flag = "redis",
+       .env = "WARDEN_REDIS",
+       .field = "storage.redis_url",
+       .help = "Redis for revocation fan-out between replicas: "
+               "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path; empty: off"},
+      {.flag = "redis-shared-limits",
+       .env = "WARDEN_REDIS_SHARED_LIMITS",
+       .field = "storage.redis_shared_limits",
+       .help = "with --redis: rate limits and brute-force counters shared by all replicas",
+       .default_value = "true"},
+      {.flag = "redis-timeout-ms",
+       .env = "WARDEN_REDIS_TIMEOUT_MS",
+       .field = "storage.redis_timeout_ms",
+       .help = "how long a rate-limit or login check waits for Redis before using local counters",
+       .default_value = "50",
+       .min = 1,
+       .max = 10'000},
+      {.flag = "postgres-statement-timeout-ms",
+       .env = "WARDEN_POSTGRES_STATEMENT_TIMEOUT_MS",
+       .field = "storage.postgres_statement_timeout_ms",
+       .help = "PostgreSQL: longest a statement may run before UNAVAILABLE; 0: the server's",
+       .default_value = "5000"},
+      {.flag = "postgres-read-url",
+       .env = "WARDEN_POSTGRES_READ_URL",
+       .field = "storage.postgres_read_url",
+       .help = "a PostgreSQL read replica for admin listings; empty: everything on --store"},
+      {.flag = "sqlite-path",
+       .env = "WARDEN_SQLITE_PATH",
+       .field = "storage.sqlite_path",
+       .help = "SQLite database file",
+       .computed = "<data-dir>/warden.db"},
+      {.flag = "hash-threads",
+       .env = "WARDEN_HASH_THREADS",
+       .field = "workers.hash_threads",
+       .help = "password hashing threads",
+       .computed = "one per core",
+       .min = 1},
+      {.flag = "hash-queue",
+       .env = "WARDEN_HASH_QUEUE",
+       .field = "workers.hash_queue",
+       .help = "queued hashing jobs before RESOURCE_EXHAUSTED",
+       .default_value = "64",
+       .min = 1},
+      {.flag = "hash-priority",
+       .env = "WARDEN_HASH_PRIORITY",
+       .field = "workers.hash_priority",
+       .help = "CPU priority of password hashing: adaptive (normal, but only spare CPU while a "
+               "backlog waits, so a Login flood cannot slow ValidateToken), idle, low (nice 10) "
+               "or normal",
+       .default_value = "adaptive",
+       .choices = NamesOf(kHashPriorities)},
+      {.flag = "io-threads",
+       .env = "WARDEN_IO_THREADS",
+       .field = "workers.io_threads",
+       .help = "store I/O threads",
+       .default_value = "4",
+       .min = 1},
+      {.flag = "io-queue",
+       .env = "WARDEN_IO_QUEUE",
+       .field = "workers.io_queue",
+       .help = "queued store jobs before RESOURCE_EXHAUSTED",
+       .default_value = "1024",
+       .min = 1},
   };
   return *settings;
 }
 
-#undef WARDEN_STRING
-#undef WARDEN_UINT
-#undef WARDEN_BOOL
+// The field a setting names, in `root`, creating the messages on its path.
+struct FieldRef {
+  Message* message;
+  const FieldDescriptor* field;
+};
+
+FieldRef Resolve(Message& root, absl::string_view path) {
+  Message* message = &root;
+  std::vector<absl::string_view> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    const FieldDescriptor* inner = message->GetDescriptor()->FindFieldByName(std::string(parts[i]));
+    message = message->GetReflection()->MutableMessage(message, inner);
+  }
+  return {message, message->GetDescriptor()->FindFieldByName(std::string(parts.back()))};
+}
+
+std::string TextOf(const FieldRef& ref) {
+  const auto* reflection = ref.message->GetReflection();
+  switch (ref.field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return reflection->GetBool(*ref.message, ref.field) ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(reflection->GetUInt32(*ref.message, ref.field));
+    default:
+      return reflection->GetString(*ref.message, ref.field);
+  }
+}
+
+// Sets a setting's field from flag or environment text; returns the problem, if any.
+std::optional<std::string> SetFromText(Proto& proto, const Setting& setting,
+                                       const std::string& text) {
+  FieldRef ref = Resolve(proto, setting.field);
+  const auto* reflection = ref.message->GetReflection();
+  switch (ref.field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool value = false;
+      if (auto problem = flags::ParseBool(text, value)) {
+        return problem;
+      }
+      reflection->SetBool(ref.message, ref.field, value);
+      return std::nullopt;
+    }
+    case FieldDescriptor::CPPTYPE_UINT32: {
+      uint32_t value = 0;
+      if (auto problem = flags::ParseUint32(text, value)) {
+        return problem;
+      }
+      reflection->SetUInt32(ref.message, ref.field, value);
+      return std::nullopt;
+    }
+    default:
+      reflection->SetString(ref.message, ref.field, text);
+      return std::nullopt;
+  }
+}
+
+// The declared checks of one setting's final value, wherever it came from.
+std::optional<std::string> CheckValue(Proto& proto, const Setting& setting) {
+  FieldRef ref = Resolve(proto, setting.field);
+  if (!ref.message->GetReflection()->HasField(*ref.message, ref.field)) {
+    return std::nullopt;
+  }
+  const std::string text = TextOf(ref);
+  if (!setting.choices.empty() &&
+      std::find(setting.choices.begin(), setting.choices.end(), text) == setting.choices.end()) {
+    std::vector<std::string> all(setting.choices.begin(), setting.choices.end() - 1);
+    return absl::StrCat("'", text, "' is not ", absl::StrJoin(all, ", "), " or ",
+                        setting.choices.back());
+  }
+  if (ref.field->cpp_type() == FieldDescriptor::CPPTYPE_UINT32) {
+    const uint32_t value = ref.message->GetReflection()->GetUInt32(*ref.message, ref.field);
+    if (value < setting.min || value > setting.max) {
+      return absl::StrCat(setting.max == kNoMax
+                              ? absl::StrCat("must be >= ", setting.min)
+                              : absl::StrCat("must be ", setting.min, "..", setting.max),
+                          setting.why != nullptr ? absl::StrCat(" (", setting.why, ")") : "");
+    }
+  }
+  return std::nullopt;
+}
+
+constexpr char kConfigFlag[] = "config";
+
+const flags::FlagSet& FlagSetOf() {
+  static const auto* set = [] {
+    std::vector<flags::Flag> declared = {
+        {.name = kConfigFlag,
+         .value_name = "FILE",
+         .env = "WARDEN_CONFIG",
+         .help = "JSON configuration file (schema: proto/warden/config/v1/server_config.proto; "
+                 "fields as in the JSON column)"}};
+    Proto probe;
+    for (const Setting& s : Settings()) {
+      FieldRef ref = Resolve(probe, s.field);
+      if (ref.field == nullptr) {
+        std::abort();  // a declared field the proto does not have: caught by every test
+      }
+      declared.push_back(
+          {.name = s.flag,
+           .value_name = ref.field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL ? "" : "VALUE",
+           .env = s.env,
+           .default_text = s.default_value != nullptr ? s.default_value
+                                                      : (s.computed != nullptr ? s.computed : ""),
+           .help = s.help});
+    }
+    return new flags::FlagSet(std::move(declared));
+  }();
+  return *set;
+}
 
 std::optional<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -364,427 +677,160 @@ void ApplyPolicyFile(const std::string& path, core::Policy& policy,
   }
 }
 
-void ApplyAdmission(const Proto& merged, ServerConfig& config, std::vector<std::string>& problems) {
-  if (merged.has_policy_file() && !merged.policy_file().empty()) {
-    config.policy_file = merged.policy_file();
-    ApplyPolicyFile(config.policy_file, config.policy, problems);
+using Problems = std::vector<std::string>;
+
+ObservabilityOptions ObservabilityOf(const Proto& p, const ConfigSources& sources,
+                                     Problems& problems) {
+  ObservabilityOptions o;
+  o.log_level = p.log_level();
+  o.log_format = ValueOf(kLogFormats, p.log_format());
+  o.access_log = ValueOf(kAccessLogs, p.access_log());
+  o.access_log_sample_percent = p.access_log_sample_percent();
+  o.metrics = p.metrics();
+  auto env = [&](const char* name) -> std::optional<std::string> {
+    auto it = sources.environment.find(name);
+    return it == sources.environment.end() ? std::nullopt : std::optional(it->second);
+  };
+  if (p.has_otlp_endpoint()) {
+    o.otlp_endpoint = p.otlp_endpoint();
+  } else if (std::optional<std::string> traces = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+    o.otlp_endpoint = *traces;
+  } else if (std::optional<std::string> base = env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+    o.otlp_endpoint = absl::StrCat(absl::StripSuffix(*base, "/"), "/v1/traces");
   }
-  if (merged.has_trusted_proxies()) {
-    for (absl::string_view cidr :
-         absl::StrSplit(merged.trusted_proxies(), ',', absl::SkipWhitespace())) {
-      config.trusted_proxies.push_back(std::string(absl::StripAsciiWhitespace(cidr)));
-    }
-  }
-  config.reflection = !merged.has_reflection() || merged.reflection();
-  const auto& login = merged.login_protection();
-  auto& protection = config.login_protection;
-  if (login.has_free_failures()) {
-    protection.free_failures = static_cast<int>(login.free_failures());
-  }
-  if (login.has_lockout_after()) {
-    protection.lockout_after = static_cast<int>(login.lockout_after());
-  }
-  if (login.has_lockout_seconds()) {
-    protection.lockout = std::chrono::seconds(login.lockout_seconds());
-  }
-  if (login.has_hourly_cap()) {
-    protection.hourly_cap = static_cast<int>(login.hourly_cap());
-  }
-  if (login.has_peer_lockout_after()) {
-    protection.peer_failures = static_cast<int>(login.peer_lockout_after());
-  }
-  if (login.has_peer_lockout_seconds()) {
-    protection.peer_window = std::chrono::seconds(login.peer_lockout_seconds());
-  }
-  if (protection.hourly_cap == 0 || protection.hourly_cap > 100) {
+  if (!o.otlp_endpoint.empty() && !absl::StartsWith(o.otlp_endpoint, "http://") &&
+      !absl::StartsWith(o.otlp_endpoint, "https://")) {
     problems.push_back(
-        "login_protection.hourly_cap: must be 1..100 (ASVS 2.2.1: at most 100 failures an hour)");
+        absl::StrCat("otlp_endpoint: '", o.otlp_endpoint, "' is not an http:// or https:// URL"));
   }
-  if (protection.lockout_after > 0 && protection.lockout.count() == 0) {
-    problems.push_back("login_protection.lockout_seconds: must be > 0");
-  }
+  return o;
 }
 
-void ApplyTransport(const Proto& merged, ServerConfig& config, std::vector<std::string>& problems) {
-  const auto& tls = merged.tls();
-  config.tls_cert_file = tls.cert_file();
-  config.tls_key_file = tls.key_file();
-  config.tls_client_ca_file = tls.client_ca_file();
-  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+TransportOptions TransportOf(const Proto& p, bool dev, Problems& problems) {
+  TransportOptions t;
+  t.listen = p.listen();
+  t.health_listen = p.health_listen();
+  t.http_listen = p.has_http_listen() ? p.http_listen() : (dev ? "127.0.0.1:8080" : "");
+  t.public_url = p.public_url();
+  t.reflection = p.reflection();
+  t.drain = std::chrono::seconds(p.drain_seconds());
+  t.drain_delay = std::chrono::seconds(p.drain_delay_seconds());
+  for (auto [name, value] : {std::pair{"listen", &t.listen},
+                             {"health_listen", &t.health_listen},
+                             {"http_listen", &t.http_listen}}) {
+    if ((name == absl::string_view("listen") || !value->empty()) && !ValidListen(*value)) {
+      problems.push_back(absl::StrCat(name, ": '", *value, "' is not HOST:PORT"));
+    }
+  }
+  return t;
+}
+
+TlsOptions TlsOf(const Proto& p, Problems& problems) {
+  const auto& tls = p.tls();
+  TlsOptions t{.cert_file = tls.cert_file(),
+               .key_file = tls.key_file(),
+               .client_ca_file = tls.client_ca_file(),
+               .client_auth = ValueOf(kClientAuths, tls.client_auth()),
+               .reload = std::chrono::seconds(tls.reload_seconds())};
+  if (t.cert_file.empty() != t.key_file.empty()) {
     problems.push_back("tls: --tls-cert and --tls-key go together");
   }
-  if (!config.tls_client_ca_file.empty() && config.tls_cert_file.empty()) {
+  if (!t.client_ca_file.empty() && t.cert_file.empty()) {
     problems.push_back("tls: --tls-client-ca needs --tls-cert and --tls-key");
   }
-  for (const std::string* file :
-       {&config.tls_cert_file, &config.tls_key_file, &config.tls_client_ca_file}) {
+  for (const std::string* file : {&t.cert_file, &t.key_file, &t.client_ca_file}) {
     if (!file->empty() && !ReadFile(*file).has_value()) {
       problems.push_back(absl::StrCat("tls: cannot read ", *file));
     }
   }
-  if (tls.has_client_auth()) {
-    if (tls.client_auth() == "require") {
-      config.tls_require_client_cert = true;
-    } else if (tls.client_auth() == "optional") {
-      config.tls_require_client_cert = false;
-    } else {
-      problems.push_back(
-          absl::StrCat("tls.client_auth: '", tls.client_auth(), "' is not require or optional"));
-    }
-  }
-  if (tls.has_reload_seconds()) {
-    config.tls_reload = std::chrono::seconds(tls.reload_seconds());
-    if (tls.reload_seconds() == 0) {
-      problems.push_back("tls.reload_seconds: must be > 0");
-    }
-  }
-  config.health_listen = merged.has_health_listen() ? merged.health_listen() : "";
-  if (!config.health_listen.empty() && !ValidListen(config.health_listen)) {
-    problems.push_back(
-        absl::StrCat("health_listen: '", config.health_listen, "' is not HOST:PORT"));
-  }
-  const auto& limits = merged.limits();
-  if (limits.has_max_message_bytes()) {
-    config.max_message_bytes = limits.max_message_bytes();
-  }
-  if (limits.has_max_metadata_bytes()) {
-    config.max_metadata_bytes = limits.max_metadata_bytes();
-  }
-  if (limits.has_max_concurrent_streams()) {
-    config.max_concurrent_streams = limits.max_concurrent_streams();
-  }
-  if (limits.has_keepalive_min_ping_seconds()) {
-    config.keepalive_min_ping = std::chrono::seconds(limits.keepalive_min_ping_seconds());
-  }
-  if (limits.has_max_connection_age_seconds()) {
-    config.max_connection_age = std::chrono::seconds(limits.max_connection_age_seconds());
-  }
-  if (limits.has_max_connection_age_grace_seconds()) {
-    config.max_connection_age_grace =
-        std::chrono::seconds(limits.max_connection_age_grace_seconds());
-  }
-  if (limits.has_max_connection_idle_seconds()) {
-    config.max_connection_idle = std::chrono::seconds(limits.max_connection_idle_seconds());
-  }
-  if (limits.has_max_connections()) {
-    config.max_connections = limits.max_connections();
-  }
-  if (limits.has_max_connections_per_address()) {
-    config.max_connections_per_address = limits.max_connections_per_address();
-  }
-  if (limits.has_handshake_timeout_ms()) {
-    config.handshake_timeout = std::chrono::milliseconds(limits.handshake_timeout_ms());
-  }
-  if (limits.has_max_resets_per_second()) {
-    config.max_resets_per_second = limits.max_resets_per_second();
-  }
-  if (limits.has_memory_quota_mb()) {
-    config.memory_quota_mb = limits.memory_quota_mb();
-  }
-  if (config.handshake_timeout.count() < 100) {
-    problems.push_back("limits: handshake_timeout_ms must be >= 100");
-  }
-  if (config.memory_quota_mb < 16) {
-    problems.push_back("limits: memory_quota_mb must be >= 16");
-  }
-  if (config.max_message_bytes < 1024 || config.max_metadata_bytes < 1024 ||
-      config.max_concurrent_streams == 0) {
-    problems.push_back(
-        "limits: max_message_bytes and max_metadata_bytes must be >= 1024, "
-        "max_concurrent_streams > 0");
-  }
+  return t;
 }
 
-}  // namespace
-
-std::string ServerUsage() {
-  std::string out =
-      "usage: wardend [flags]\n\n"
-      "Every flag may also be set by its environment variable, or in the JSON file named by\n"
-      "--config (WARDEN_CONFIG). Precedence: flag > environment > file > default.\n\n"
-      "  --config FILE  (WARDEN_CONFIG)\n      JSON configuration file (schema: "
-      "proto/warden/config/v1/server_config.proto)\n";
-  for (const Setting& s : Settings()) {
-    absl::StrAppend(&out, "  --", s.flag, s.is_bool ? "" : " VALUE", "  (", s.env, ")\n      ",
-                    s.help, "\n");
-  }
-  absl::StrAppend(&out,
-                  "\nSecrets: JWT_SECRET_KEY or WARDEN_HS256_SECRET (environment only) select "
-                  "HS256 with that secret.\n");
-  return out;
+LimitOptions LimitsOf(const Proto& p) {
+  const auto& l = p.limits();
+  return LimitOptions{
+      .max_message_bytes = l.max_message_bytes(),
+      .max_metadata_bytes = l.max_metadata_bytes(),
+      .max_concurrent_streams = l.max_concurrent_streams(),
+      .keepalive_min_ping = std::chrono::seconds(l.keepalive_min_ping_seconds()),
+      .max_connection_age = std::chrono::seconds(l.max_connection_age_seconds()),
+      .max_connection_age_grace = std::chrono::seconds(l.max_connection_age_grace_seconds()),
+      .max_connection_idle = std::chrono::seconds(l.max_connection_idle_seconds()),
+      .max_connections = l.max_connections(),
+      .max_connections_per_address = l.max_connections_per_address(),
+      .handshake_timeout = std::chrono::milliseconds(l.handshake_timeout_ms()),
+      .memory_quota_mb = l.memory_quota_mb(),
+      .max_resets_per_second = l.max_resets_per_second()};
 }
 
-std::string ConfigurationReferenceMarkdown() {
-  std::string out =
-      "| Flag | Environment | Meaning (default) |\n|---|---|---|\n"
-      "| `--config FILE` | `WARDEN_CONFIG` | JSON configuration file (schema: "
-      "`proto/warden/config/v1/server_config.proto`) |\n";
-  for (const Setting& s : Settings()) {
-    absl::StrAppend(&out, "| `--", s.flag, s.is_bool ? "" : " VALUE", "` | `", s.env, "` | ",
-                    absl::StrReplaceAll(s.help, {{"|", "\\|"}}), " |\n");
-  }
-  return out;
-}
-
-absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
-  std::vector<std::string> problems;
-  auto env = [&](const char* name) -> std::optional<std::string> {
-    auto it = sources.environment.find(name);
-    if (it == sources.environment.end()) {
-      return std::nullopt;
-    }
-    return it->second;
-  };
-
-  // Flags.
-  Proto from_flags;
-  std::optional<std::string> config_path = env("WARDEN_CONFIG");
-  for (size_t i = 0; i < sources.args.size(); ++i) {
-    const std::string& arg = sources.args[i];
-    if (arg == "--help" || arg == "-h") {
-      return absl::CancelledError(ServerUsage());
-    }
-    if (!absl::StartsWith(arg, "--")) {
-      problems.push_back(absl::StrCat("unexpected argument '", arg, "'"));
-      continue;
-    }
-    std::string name = arg.substr(2);
-    std::optional<std::string> value;
-    if (const size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    if (name == "config") {
-      if (!value.has_value() && i + 1 < sources.args.size()) {
-        value = sources.args[++i];
-      }
-      if (!value.has_value() || value->empty()) {
-        problems.push_back("--config: needs a file path");
-      } else {
-        config_path = value;
-      }
-      continue;
-    }
-    const Setting* setting = nullptr;
-    for (const Setting& s : Settings()) {
-      if (name == s.flag) {
-        setting = &s;
-      }
-    }
-    if (setting == nullptr) {
-      problems.push_back(absl::StrCat("unknown flag --", name));
-      continue;
-    }
-    if (!value.has_value()) {
-      if (setting->is_bool) {
-        value = "true";
-      } else if (i + 1 < sources.args.size()) {
-        value = sources.args[++i];
-      } else {
-        problems.push_back(absl::StrCat("--", name, ": needs a value"));
-        continue;
-      }
-    }
-    if (auto error = setting->set(from_flags, *value)) {
-      problems.push_back(absl::StrCat("--", name, ": ", *error));
-    }
-  }
-
-  // Environment.
-  Proto from_env;
-  for (const Setting& s : Settings()) {
-    if (std::optional<std::string> value = env(s.env)) {
-      if (auto error = s.set(from_env, *value)) {
-        problems.push_back(absl::StrCat(s.env, ": ", *error));
-      }
-    }
-  }
-
-  // File.
-  Proto merged;
-  if (config_path.has_value()) {
-    std::optional<std::string> text = ReadFile(*config_path);
-    if (!text.has_value()) {
-      problems.push_back(absl::StrCat("config file ", *config_path, ": cannot be read"));
-    } else {
-      google::protobuf::util::JsonParseOptions options;
-      options.ignore_unknown_fields = false;
-      auto parsed = google::protobuf::util::JsonStringToMessage(*text, &merged, options);
-      if (!parsed.ok()) {
-        problems.push_back(
-            absl::StrCat("config file ", *config_path, ": ", std::string(parsed.message())));
-      }
-    }
-  }
-  merged.MergeFrom(from_env);
-  merged.MergeFrom(from_flags);
-
-  ServerConfig config;
-  if (merged.has_listen()) {
-    config.listen = merged.listen();
-  }
-  if (!ValidListen(config.listen)) {
-    problems.push_back(absl::StrCat("listen: '", config.listen, "' is not HOST:PORT"));
-  }
-  if (merged.has_data_dir()) {
-    config.data_dir = merged.data_dir();
-  }
-  if (config.data_dir.empty()) {
-    problems.push_back("data_dir: must not be empty");
-  }
-  config.dev = merged.has_dev() && merged.dev();
-  if (merged.has_log_level()) {
-    config.log_level = merged.log_level();
-  }
-  static const std::vector<std::string> kLevels = {"trace", "debug",    "info", "warn",
-                                                   "error", "critical", "off"};
-  if (std::find(kLevels.begin(), kLevels.end(), config.log_level) == kLevels.end()) {
-    problems.push_back(absl::StrCat("log_level: '", config.log_level, "' is not one of ",
-                                    absl::StrJoin(kLevels, ", ")));
-  }
-  if (merged.has_log_format()) {
-    config.log_format = merged.log_format();
-  }
-  if (config.log_format != "json" && config.log_format != "text") {
-    problems.push_back(absl::StrCat("log_format: '", config.log_format, "' is not json or text"));
-  }
-  if (merged.has_access_log()) {
-    config.access_log = merged.access_log();
-  }
-  if (config.access_log != "all" && config.access_log != "errors" && config.access_log != "off") {
-    problems.push_back(
-        absl::StrCat("access_log: '", config.access_log, "' is not all, errors or off"));
-  }
-  if (merged.has_access_log_sample_percent()) {
-    config.access_log_sample_percent = merged.access_log_sample_percent();
-    if (config.access_log_sample_percent > 100) {
-      problems.push_back("access_log_sample_percent: must be 0..100");
-    }
-  }
-  if (merged.has_otlp_endpoint()) {
-    config.otlp_endpoint = merged.otlp_endpoint();
-  } else if (std::optional<std::string> traces = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-    config.otlp_endpoint = *traces;
-  } else if (std::optional<std::string> base = env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
-    std::string url = *base;
-    while (!url.empty() && url.back() == '/') {
-      url.pop_back();
-    }
-    config.otlp_endpoint = url + "/v1/traces";
-  }
-  if (!config.otlp_endpoint.empty() && !absl::StartsWith(config.otlp_endpoint, "http://") &&
-      !absl::StartsWith(config.otlp_endpoint, "https://")) {
-    problems.push_back(absl::StrCat("otlp_endpoint: '", config.otlp_endpoint,
-                                    "' is not an http:// or https:// URL"));
-  }
-  if (merged.has_drain_delay_seconds()) {
-    config.drain_delay = std::chrono::seconds(merged.drain_delay_seconds());
-    if (merged.drain_delay_seconds() > 300) {
-      problems.push_back("drain_delay_seconds: must be 0..300");
-    }
-  }
-  if (merged.has_drain_seconds()) {
-    config.drain = std::chrono::seconds(merged.drain_seconds());
-    if (merged.drain_seconds() == 0 || merged.drain_seconds() > 600) {
-      problems.push_back("drain_seconds: must be 1..600");
-    }
-  }
-  config.sqlite_path = merged.storage().has_sqlite_path() ? merged.storage().sqlite_path()
-                                                          : config.data_dir + "/warden.db";
-  const auto& storage = merged.storage();
-  if (storage.has_url() && storage.url() != "sqlite" && !storage.url().empty()) {
-    config.postgres_url = storage.url();
-    if (!absl::StartsWith(config.postgres_url, "postgres://") &&
-        !absl::StartsWith(config.postgres_url, "postgresql://")) {
+StorageOptions StorageOf(const Proto& p, Problems& problems) {
+  const auto& s = p.storage();
+  StorageOptions o;
+  o.sqlite_path = s.has_sqlite_path() ? s.sqlite_path() : p.data_dir() + "/warden.db";
+  if (s.url() != "sqlite" && !s.url().empty()) {
+    o.kind = StoreKind::kPostgres;
+    o.postgres_url = s.url();
+    if (!absl::StartsWith(o.postgres_url, "postgres://") &&
+        !absl::StartsWith(o.postgres_url, "postgresql://")) {
       problems.push_back("storage.url: must be sqlite or a postgres:// (postgresql://) URL");
     }
   }
-  if (storage.has_postgres_pool_size()) {
-    config.postgres_pool_size = storage.postgres_pool_size();
-    if (config.postgres_pool_size == 0 || config.postgres_pool_size > 1000) {
-      problems.push_back("storage.postgres_pool_size: must be 1..1000");
-    }
+  o.postgres_read_url = s.postgres_read_url();
+  if (!o.postgres_read_url.empty() && o.kind != StoreKind::kPostgres) {
+    problems.push_back("storage.postgres_read_url: needs a PostgreSQL --store");
   }
-  if (storage.has_postgres_acquire_timeout_ms()) {
-    config.postgres_acquire_timeout =
-        std::chrono::milliseconds(storage.postgres_acquire_timeout_ms());
+  o.postgres_pool_size = s.postgres_pool_size();
+  o.postgres_acquire_timeout = std::chrono::milliseconds(s.postgres_acquire_timeout_ms());
+  o.postgres_statement_timeout = std::chrono::milliseconds(s.postgres_statement_timeout_ms());
+  o.migrate_on_start = s.migrate_on_start();
+  o.revocation_sync = std::chrono::milliseconds(s.revocation_sync_ms());
+  o.redis_url = s.redis_url();
+  if (!o.redis_url.empty() && !absl::StartsWith(o.redis_url, "redis://") &&
+      !absl::StartsWith(o.redis_url, "unix://")) {
+    problems.push_back(
+        "storage.redis_url: must be redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path");
   }
-  config.migrate_on_start = storage.has_migrate_on_start() && storage.migrate_on_start();
-  if (storage.has_redis_url()) {
-    config.redis_url = storage.redis_url();
-    if (!config.redis_url.empty() && !absl::StartsWith(config.redis_url, "redis://") &&
-        !absl::StartsWith(config.redis_url, "unix://")) {
-      problems.push_back(
-          "storage.redis_url: must be redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///path");
-    }
-  }
-  if (storage.has_revocation_sync_ms()) {
-    config.revocation_sync = std::chrono::milliseconds(storage.revocation_sync_ms());
-  }
-  if (storage.has_redis_shared_limits()) {
-    config.redis_shared_limits = storage.redis_shared_limits();
-  }
-  if (storage.has_redis_timeout_ms()) {
-    config.redis_timeout = std::chrono::milliseconds(storage.redis_timeout_ms());
-    if (storage.redis_timeout_ms() == 0 || storage.redis_timeout_ms() > 10'000) {
-      problems.push_back("storage.redis_timeout_ms: must be 1..10000");
-    }
-  }
-  if (storage.has_postgres_statement_timeout_ms()) {
-    config.postgres_statement_timeout =
-        std::chrono::milliseconds(storage.postgres_statement_timeout_ms());
-  }
-  if (storage.has_postgres_read_url()) {
-    config.postgres_read_url = storage.postgres_read_url();
-    if (!config.postgres_read_url.empty() && config.postgres_url.empty()) {
-      problems.push_back("storage.postgres_read_url: needs a PostgreSQL --store");
-    }
-  }
+  o.redis_shared_limits = s.redis_shared_limits();
+  o.redis_timeout = std::chrono::milliseconds(s.redis_timeout_ms());
+  return o;
+}
 
-  const auto& token = merged.token();
-  auto seconds_setting = [&](bool has, uint32_t value, const char* name, std::chrono::seconds& out,
-                             bool allow_zero) {
-    if (!has) {
-      return;
-    }
-    if (value == 0 && !allow_zero) {
-      problems.push_back(absl::StrCat("token.", name, ": must be > 0"));
-      return;
-    }
-    out = std::chrono::seconds(value);
+WorkerOptions WorkersOf(const Proto& p) {
+  const auto& w = p.workers();
+  return WorkerOptions{.hash_threads = w.has_hash_threads()
+                                           ? w.hash_threads()
+                                           : std::max(1u, std::thread::hardware_concurrency()),
+                       .hash_queue = w.hash_queue(),
+                       .hash_priority = ValueOf(kHashPriorities, w.hash_priority()),
+                       .io_threads = w.io_threads(),
+                       .io_queue = w.io_queue()};
+}
+
+TokenOptions TokensOf(const Proto& p, const ConfigSources& sources, Problems& problems) {
+  auto env = [&](const char* name) -> std::optional<std::string> {
+    auto it = sources.environment.find(name);
+    return it == sources.environment.end() ? std::nullopt : std::optional(it->second);
   };
-  if (token.has_issuer()) {
-    config.auth.issuer = token.issuer();
-  }
-  if (token.has_audience()) {
-    config.auth.audience = token.audience();
-  }
-  if (config.auth.issuer.empty()) {
+  const auto& token = p.token();
+  TokenOptions t;
+  t.auth.issuer = token.issuer();
+  t.auth.audience = token.audience();
+  if (t.auth.issuer.empty()) {
     problems.push_back("token.issuer: must not be empty");
   }
-  if (config.auth.audience.empty()) {
+  if (t.auth.audience.empty()) {
     problems.push_back("token.audience: must not be empty");
   }
-  seconds_setting(token.has_access_ttl_seconds(), token.access_ttl_seconds(), "access_ttl_seconds",
-                  config.auth.access_ttl, false);
-  seconds_setting(token.has_refresh_ttl_seconds(), token.refresh_ttl_seconds(),
-                  "refresh_ttl_seconds", config.auth.refresh_ttl, false);
-  seconds_setting(token.has_refresh_reuse_grace_seconds(), token.refresh_reuse_grace_seconds(),
-                  "refresh_reuse_grace_seconds", config.auth.refresh_reuse_grace, true);
-  seconds_setting(token.has_leeway_seconds(), token.leeway_seconds(), "leeway_seconds",
-                  config.auth.leeway, true);
-  if (token.has_refresh_rotation()) {
-    if (token.refresh_rotation() == "requested") {
-      config.auth.refresh_policy = core::AuthService::RefreshPolicy::kRequested;
-    } else if (token.refresh_rotation() == "always") {
-      config.auth.refresh_policy = core::AuthService::RefreshPolicy::kAlways;
-    } else {
-      problems.push_back(absl::StrCat("token.refresh_rotation: must be requested or always, not \"",
-                                      token.refresh_rotation(), "\""));
-    }
-  }
-  if (config.auth.leeway > std::chrono::minutes(5)) {
-    problems.push_back("token.leeway_seconds: must be at most 300");
+  t.auth.access_ttl = std::chrono::seconds(token.access_ttl_seconds());
+  t.auth.refresh_ttl = std::chrono::seconds(token.refresh_ttl_seconds());
+  t.auth.refresh_reuse_grace = std::chrono::seconds(token.refresh_reuse_grace_seconds());
+  t.auth.leeway = std::chrono::seconds(token.leeway_seconds());
+  t.auth.refresh_policy = ValueOf(kRefreshPolicies, token.refresh_rotation());
+  t.rotation_period = std::chrono::seconds(token.rotation_period_seconds());
+  t.jwks_max_age = std::chrono::seconds(token.jwks_max_age_seconds());
+  if (t.rotation_period < 4 * t.jwks_max_age) {
+    problems.push_back(
+        "token.rotation_period_seconds: must be at least 60 and 4 x jwks_max_age_seconds");
   }
 
   // Signing: JWT_SECRET_KEY (the seed's variable) selects HS256.
@@ -792,27 +838,18 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
   if (!secret.has_value()) {
     secret = env("JWT_SECRET_KEY");
   }
-  std::optional<std::string> secret_file = token.has_hs256_secret_file()
-                                               ? std::optional(token.hs256_secret_file())
-                                               : env("JWT_SECRET_KEY_FILE");
-  if (secret_file.has_value()) {
-    if (std::optional<std::string> text = ReadFile(*secret_file)) {
+  if (token.has_hs256_secret_file()) {
+    if (std::optional<std::string> text = ReadFile(token.hs256_secret_file())) {
       secret = TrimTrailingNewlines(*text);
     } else {
-      problems.push_back(absl::StrCat("hs256_secret_file: cannot read ", *secret_file));
+      problems.push_back(
+          absl::StrCat("hs256_secret_file: cannot read ", token.hs256_secret_file()));
     }
   }
-  if (token.has_algorithm()) {
-    config.jwt_algorithm = token.algorithm();
-  } else if (secret.has_value()) {
-    config.jwt_algorithm = "HS256";
-  }
-  if (config.jwt_algorithm != "ES256" && config.jwt_algorithm != "EdDSA" &&
-      config.jwt_algorithm != "HS256") {
-    problems.push_back(
-        absl::StrCat("token.algorithm: '", config.jwt_algorithm, "' is not ES256, EdDSA or HS256"));
-  }
-  config.signing_key_file = token.signing_key_file();
+  t.algorithm = token.has_algorithm()
+                    ? ValueOf(kAlgorithms, token.algorithm())
+                    : (secret.has_value() ? JwtAlgorithm::kHs256 : JwtAlgorithm::kEs256);
+  t.signing_key_file = token.signing_key_file();
   std::optional<std::string> master_key = env("WARDEN_MASTER_KEY");
   if (token.has_master_key_file()) {
     if (std::optional<std::string> text = ReadFile(token.master_key_file())) {
@@ -821,88 +858,198 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
       problems.push_back(absl::StrCat("master_key_file: cannot read ", token.master_key_file()));
     }
   }
-  config.master_key = master_key.value_or("");
-  if (config.jwt_algorithm == "HS256") {
-    config.signing_mode = ServerConfig::SigningMode::kHs256;
+  t.master_key = master_key.value_or("");
+  if (t.algorithm == JwtAlgorithm::kHs256) {
+    t.signing = SigningMode::kHs256;
     if (!secret.has_value() || secret->empty()) {
-      if (!config.dev) {
+      if (!p.dev()) {
         problems.push_back(
             "token.algorithm HS256: needs a secret in JWT_SECRET_KEY, WARDEN_HS256_SECRET or "
             "hs256_secret_file");
       }
     } else {
-      config.hs256_secret = *secret;
-      if (config.hs256_secret.size() < 32 && !config.dev) {
+      t.hs256_secret = *secret;
+      if (t.hs256_secret.size() < 32 && !p.dev()) {
         problems.push_back("HS256 secret: must be at least 32 bytes (outside --dev)");
       }
     }
   } else if (secret.has_value()) {
-    problems.push_back(absl::StrCat("token.algorithm ", config.jwt_algorithm,
+    problems.push_back(absl::StrCat("token.algorithm ", JwtAlgorithmName(t.algorithm),
                                     " conflicts with the HS256 secret that is set"));
-  } else if (!config.signing_key_file.empty()) {
-    config.signing_mode = ServerConfig::SigningMode::kStaticKey;
-  } else if (!config.master_key.empty() || config.dev) {
-    config.signing_mode = ServerConfig::SigningMode::kManaged;
+  } else if (!t.signing_key_file.empty()) {
+    t.signing = SigningMode::kStaticKey;
+  } else if (!t.master_key.empty() || p.dev()) {
+    t.signing = SigningMode::kManaged;
   } else if (sources.needs_signing_key) {
     problems.push_back(
         "no signing key configured: set --master-key-file (WARDEN_MASTER_KEY_FILE) for the "
         "managed, rotating key ring, or --signing-key-file (WARDEN_SIGNING_KEY_FILE), or "
         "JWT_SECRET_KEY for HS256, or run with --dev to generate keys under --data-dir");
   }
-  if (token.has_rotation_period_seconds()) {
-    config.rotation_period = std::chrono::seconds(token.rotation_period_seconds());
-  }
-  if (token.has_jwks_max_age_seconds()) {
-    config.jwks_max_age = std::chrono::seconds(token.jwks_max_age_seconds());
-  }
-  if (config.rotation_period < 4 * config.jwks_max_age ||
-      config.rotation_period < std::chrono::minutes(1)) {
-    problems.push_back(
-        "token.rotation_period_seconds: must be at least 60 and 4 x jwks_max_age_seconds");
-  }
-  config.http_listen = merged.has_http_listen()
-                           ? merged.http_listen()
-                           : (config.dev ? std::string("127.0.0.1:8080") : std::string());
-  if (!config.http_listen.empty() && !ValidListen(config.http_listen)) {
-    problems.push_back(absl::StrCat("http_listen: '", config.http_listen, "' is not HOST:PORT"));
-  }
-  config.public_url = merged.has_public_url() ? merged.public_url() : "";
-  config.metrics = !merged.has_metrics() || merged.metrics();
+  return t;
+}
 
-  const auto& workers = merged.workers();
-  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  config.hash_threads = workers.has_hash_threads() ? workers.hash_threads() : cores;
-  config.hash_queue = workers.has_hash_queue() ? workers.hash_queue() : config.hash_queue;
-  config.io_threads = workers.has_io_threads() ? workers.io_threads() : config.io_threads;
-  config.io_queue = workers.has_io_queue() ? workers.io_queue() : config.io_queue;
-  if (workers.has_hash_priority()) {
-    config.hash_priority = workers.hash_priority();
-    if (config.hash_priority != "adaptive" && config.hash_priority != "idle" &&
-        config.hash_priority != "low" && config.hash_priority != "normal") {
-      problems.push_back(absl::StrCat("workers.hash_priority: '", config.hash_priority,
-                                      "' is not adaptive, idle, low or normal"));
+AdmissionOptions AdmissionOf(const Proto& p, Problems& problems) {
+  AdmissionOptions a;
+  if (!p.policy_file().empty()) {
+    a.policy_file = p.policy_file();
+    ApplyPolicyFile(a.policy_file, a.policy, problems);
+  }
+  for (absl::string_view cidr : absl::StrSplit(p.trusted_proxies(), ',', absl::SkipWhitespace())) {
+    a.trusted_proxies.emplace_back(absl::StripAsciiWhitespace(cidr));
+  }
+  const auto& login = p.login_protection();
+  auto& protection = a.login_protection;
+  protection.free_failures = static_cast<int>(login.free_failures());
+  protection.lockout_after = static_cast<int>(login.lockout_after());
+  protection.lockout = std::chrono::seconds(login.lockout_seconds());
+  protection.hourly_cap = static_cast<int>(login.hourly_cap());
+  protection.peer_failures = static_cast<int>(login.peer_lockout_after());
+  protection.peer_window = std::chrono::seconds(login.peer_lockout_seconds());
+  if (protection.lockout_after > 0 && protection.lockout.count() == 0) {
+    problems.push_back("login_protection.lockout_seconds: must be > 0");
+  }
+  return a;
+}
+
+// Reads the JSON file named by --config / WARDEN_CONFIG into `proto`.
+void ReadConfigFile(const std::string& path, Proto& proto, Problems& problems) {
+  std::optional<std::string> text = ReadFile(path);
+  if (!text.has_value()) {
+    problems.push_back(absl::StrCat("config file ", path, ": cannot be read"));
+    return;
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  if (auto parsed = google::protobuf::util::JsonStringToMessage(*text, &proto, options);
+      !parsed.ok()) {
+    problems.push_back(absl::StrCat("config file ", path, ": ", std::string(parsed.message())));
+  }
+}
+
+}  // namespace
+
+const char* JwtAlgorithmName(JwtAlgorithm algorithm) {
+  for (const auto& entry : kAlgorithms) {
+    if (entry.value == algorithm) {
+      return entry.name;
     }
   }
-  if (config.hash_threads == 0 || config.io_threads == 0 || config.hash_queue == 0 ||
-      config.io_queue == 0) {
-    problems.push_back("workers: thread and queue sizes must be > 0");
-  }
+  return "ES256";
+}
 
-  ApplyAdmission(merged, config, problems);
-  // The seed's variables name the TLS files when nothing else does (its server requires client
+const flags::FlagSet& ServerFlags() { return FlagSetOf(); }
+
+std::string ServerUsage() {
+  return absl::StrCat(
+      "usage: wardend [COMMAND] [flags]\n\n"
+      "Every flag may also be set by its environment variable, or in the JSON file named by\n"
+      "--config (WARDEN_CONFIG). Precedence: flag > environment > file > default.\n\n",
+      ServerFlags().Usage(),
+      "\nSecrets: JWT_SECRET_KEY or WARDEN_HS256_SECRET (environment only) select HS256 with that "
+      "secret.\n");
+}
+
+std::string ConfigurationReferenceMarkdown() {
+  std::string out =
+      "| Flag | Environment | JSON field | Default | Meaning |\n|---|---|---|---|---|\n"
+      "| `--config FILE` | `WARDEN_CONFIG` | | | JSON configuration file (schema: "
+      "`proto/warden/config/v1/server_config.proto`) |\n";
+  for (const Setting& s : Settings()) {
+    const flags::Flag& flag = *ServerFlags().Find(s.flag);
+    std::string default_cell;
+    if (s.default_value != nullptr) {
+      default_cell = absl::StrCat("`", s.default_value, "`");
+    } else if (s.computed != nullptr) {
+      default_cell = s.computed;
+    }
+    absl::StrAppend(&out, "| `--", flag.name, flag.is_switch() ? "" : " VALUE", "` | `", s.env,
+                    "` | `", s.field, "` | ", absl::StrReplaceAll(default_cell, {{"|", "\\|"}}),
+                    " | ", absl::StrReplaceAll(flag.help, {{"|", "\\|"}}), " |\n");
+  }
+  return out;
+}
+
+absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigSources& sources) {
+  Problems problems;
+  auto env = [&](const char* name) -> std::optional<std::string> {
+    auto it = sources.environment.find(name);
+    return it == sources.environment.end() ? std::nullopt : std::optional(it->second);
+  };
+  const flags::Parsed parsed = ServerFlags().Parse(sources.args);
+  if (parsed.help) {
+    return absl::CancelledError(ServerUsage());
+  }
+  problems.insert(problems.end(), parsed.problems.begin(), parsed.problems.end());
+
+  // Defaults < file < environment < flags, each applied over the last.
+  Proto merged;
+  std::optional<std::string> config_path = parsed.Get(kConfigFlag);
+  if (!config_path.has_value()) {
+    config_path = env("WARDEN_CONFIG");
+  }
+  if (config_path.has_value()) {
+    if (config_path->empty()) {
+      problems.push_back("--config: needs a file path");
+    } else {
+      ReadConfigFile(*config_path, merged, problems);
+    }
+  }
+  for (const Setting& s : Settings()) {
+    if (std::optional<std::string> value = env(s.env)) {
+      if (auto problem = SetFromText(merged, s, *value)) {
+        problems.push_back(absl::StrCat(s.env, ": ", *problem));
+      }
+    }
+  }
+  for (const Setting& s : Settings()) {
+    if (std::optional<std::string> value = parsed.Get(s.flag)) {
+      if (auto problem = SetFromText(merged, s, *value)) {
+        problems.push_back(absl::StrCat("--", s.flag, ": ", *problem));
+      }
+    }
+  }
+  // The seed's variables name files when nothing else does (its server requires client
   // certificates signed by TLS_CA_FILE).
   auto* tls = merged.mutable_tls();
-  if (std::optional<std::string> v = env("TLS_CERT_FILE"); v && !tls->has_cert_file()) {
-    tls->set_cert_file(*v);
+  auto* token = merged.mutable_token();
+  using Fallback = std::tuple<const char*, bool, std::function<void(const std::string&)>>;
+  for (const auto& [variable, has, set] : std::vector<Fallback>{
+           {"TLS_CERT_FILE", tls->has_cert_file(), [tls](auto& v) { tls->set_cert_file(v); }},
+           {"TLS_KEY_FILE", tls->has_key_file(), [tls](auto& v) { tls->set_key_file(v); }},
+           {"TLS_CA_FILE", tls->has_client_ca_file(),
+            [tls](auto& v) { tls->set_client_ca_file(v); }},
+           {"JWT_SECRET_KEY_FILE", token->has_hs256_secret_file(),
+            [token](auto& v) { token->set_hs256_secret_file(v); }}}) {
+    if (std::optional<std::string> value = env(variable); value.has_value() && !has) {
+      set(*value);
+    }
   }
-  if (std::optional<std::string> v = env("TLS_KEY_FILE"); v && !tls->has_key_file()) {
-    tls->set_key_file(*v);
+  for (const Setting& s : Settings()) {
+    FieldRef ref = Resolve(merged, s.field);
+    if (s.default_value != nullptr &&
+        !ref.message->GetReflection()->HasField(*ref.message, ref.field)) {
+      SetFromText(merged, s, s.default_value);
+    }
+    if (auto problem = CheckValue(merged, s)) {
+      problems.push_back(absl::StrCat(s.field, " (--", s.flag, "): ", *problem));
+    }
   }
-  if (std::optional<std::string> v = env("TLS_CA_FILE"); v && !tls->has_client_ca_file()) {
-    tls->set_client_ca_file(*v);
-  }
-  ApplyTransport(merged, config, problems);
 
+  ServerConfig config;
+  config.data_dir = merged.data_dir();
+  if (config.data_dir.empty()) {
+    problems.push_back("data_dir: must not be empty");
+  }
+  config.dev = merged.dev();
+  config.observability = ObservabilityOf(merged, sources, problems);
+  config.transport = TransportOf(merged, config.dev, problems);
+  config.tls = TlsOf(merged, problems);
+  config.limits = LimitsOf(merged);
+  config.storage = StorageOf(merged, problems);
+  config.workers = WorkersOf(merged);
+  config.tokens = TokensOf(merged, sources, problems);
+  config.admission = AdmissionOf(merged, problems);
   if (!problems.empty()) {
     return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
   }

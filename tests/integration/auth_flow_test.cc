@@ -226,8 +226,8 @@ TEST_F(AuthFlowTest, MalformedProtobufIsAnErrorNotACrash) {
 class LoadSheddingTest : public ServerFixture {
  protected:
   void Configure(config::ServerConfig& config) override {
-    config.hash_threads = 1;
-    config.hash_queue = 1;
+    config.workers.hash_threads = 1;
+    config.workers.hash_queue = 1;
   }
 };
 

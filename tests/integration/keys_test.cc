@@ -81,11 +81,11 @@ TEST_F(KeysTest, RevocationStreamCarriesSnapshotThenLogouts) {
 TEST_F(KeysTest, ReplicasSharingAStoreShareKeysAndTrustEachOthersTokens) {
   // A second replica on the same database and master key (dev mode keeps it in the data dir).
   config::ServerConfig config;
-  config.listen = "127.0.0.1:0";
+  config.transport.listen = "127.0.0.1:0";
   config.data_dir = dir_.string();
-  config.sqlite_path = (dir_ / "warden.db").string();
+  config.storage.sqlite_path = (dir_ / "warden.db").string();
   config.dev = true;
-  config.hash_threads = 1;
+  config.workers.hash_threads = 1;
   absl::StatusOr<std::unique_ptr<app::WardenServer>> replica = app::WardenServer::Start(config);
   ASSERT_THAT(replica, IsOk());
   EXPECT_EQ((*replica)->key_ring().JwksJson(), server_->key_ring().JwksJson());

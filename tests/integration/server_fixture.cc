@@ -12,11 +12,11 @@ void ServerFixture::SetUp() {
   dir_ =
       std::filesystem::temp_directory_path() / absl::StrCat("warden-it-", getpid(), "-", counter++);
   config::ServerConfig config;
-  config.listen = "127.0.0.1:0";
+  config.transport.listen = "127.0.0.1:0";
   config.data_dir = dir_.string();
-  config.sqlite_path = (dir_ / "warden.db").string();
+  config.storage.sqlite_path = (dir_ / "warden.db").string();
   config.dev = true;
-  config.hash_threads = 2;
+  config.workers.hash_threads = 2;
   Configure(config);
   absl::StatusOr<std::unique_ptr<app::WardenServer>> server = app::WardenServer::Start(config);
   ASSERT_THAT(server, IsOk());
