@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds once, and runs every check and test:
-#   static checks (layering, clang-format, buf lint + breaking against the seed proto),
+#   static checks (layering, clang-format, buf lint + breaking against the seed proto,
+#   clang-tidy after the build),
 #   all tests (unit, store contract, integration, end-to-end) on the default build,
 #   unit + integration tests under ASan+UBSan, the concurrent units under TSan, and a bounded
 #   libFuzzer run over the token and JWK parsers.
@@ -59,6 +60,8 @@ python3 -c 'import json, sys; json.load(open(sys.argv[1]))' deploy/grafana/warde
 echo "== build (RelWithDebInfo)"
 cmake --preset default >/dev/null
 cmake --build build -j"$jobs"
+echo "== clang-tidy (.clang-tidy checks over src/, the default build's compile commands)"
+bash tools/clang-tidy.sh
 echo "== tests (default build)"
 run_ctest default build
 

@@ -32,7 +32,7 @@ class ConnectionTable {
     std::chrono::milliseconds penalty{10000};
   };
 
-  ConnectionTable() = default;
+  ConnectionTable() : ConnectionTable(Options{}) {}
   explicit ConnectionTable(Options options) : options_(options) {}
 
   // Records that descriptor `fd`, whose socket has inode `inode`, is a connection from `peer`

@@ -112,7 +112,7 @@ absl::StatusOr<Cidr> ParseCidr(absl::string_view text) {
 
 std::string ClientAddress(absl::string_view peer, absl::string_view forwarded_for,
                           const std::vector<Cidr>& trusted_proxies, bool peer_forwards) {
-  const std::string decoded = PercentDecode(peer);
+  std::string decoded = PercentDecode(peer);
   absl::string_view rest = decoded;
   std::optional<std::array<uint8_t, 16>> ip;
   if (absl::ConsumePrefix(&rest, "ipv4:") || absl::ConsumePrefix(&rest, "ipv6:")) {

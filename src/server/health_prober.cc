@@ -36,7 +36,7 @@ void HealthProber::Stop() {
 }
 
 absl::Status HealthProber::ProbeOnce() {
-  const absl::Status status = probe_();
+  absl::Status status = probe_();
   bool changed = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);

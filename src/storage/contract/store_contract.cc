@@ -13,7 +13,7 @@ namespace warden::storage {
 
 using std::chrono::seconds;
 
-core::User ContractUser(std::string name, std::string email) {
+core::User ContractUser(const std::string& name, std::string email) {
   if (email.empty()) {
     email = absl::StrCat(name, "@example.com");
   }
@@ -31,8 +31,8 @@ core::User ContractUser(std::string name, std::string email) {
 }
 
 core::Session ContractSession(std::string id, std::string user_id) {
-  return core::Session{.id = id,
-                       .user_id = user_id,
+  return core::Session{.id = std::move(id),
+                       .user_id = std::move(user_id),
                        .created_at = kContractNow,
                        .expires_at = kContractNow + std::chrono::hours(1),
                        .revoked_at = std::nullopt};
@@ -98,6 +98,7 @@ TEST_P(StoreContract, ExactlyOneOfConcurrentCreatesWins) {
   std::atomic<int> ok{0};
   std::atomic<int> exists{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       core::User user = ContractUser("racer", absl::StrCat("r", i, "@example.com"));
@@ -361,6 +362,7 @@ TEST_P(SessionContract, ExactlyOneOfConcurrentRotationsWinsAndTheOthersRetry) {
   std::string winner;
   std::vector<std::string> retried_successors;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       absl::StatusOr<core::RotateResult> r =
@@ -432,7 +434,7 @@ TEST_P(SessionContract, PurgeExpiredDeletesOnlyWhatExpired) {
   EXPECT_EQ((*live)[0].id, "new-jti");
 }
 
-core::SigningKeyRecord Key(std::string kid, int activate_offset_s) {
+core::SigningKeyRecord Key(const std::string& kid, int activate_offset_s) {
   return core::SigningKeyRecord{.kid = kid,
                                 .algorithm = "ES256",
                                 .public_jwk = R"({"crv":"P-256","kty":"EC","x":"a","y":"b"})",
@@ -476,6 +478,7 @@ TEST_P(StoreContract, SigningKeysCanBeWithdrawnAndDeleted) {
 
 TEST_P(StoreContract, AuditEventsKeepTheirOrderAndFilter) {
   std::vector<core::AuditEvent> batch;
+  batch.reserve(5);
   for (int i = 0; i < 5; ++i) {
     batch.push_back(core::AuditEvent{.at = kContractNow + seconds(i),
                                      .type = i % 2 == 0 ? "login_success" : "login_failure",

@@ -51,7 +51,7 @@ class StoreContract : public ::testing::TestWithParam<StoreFactory> {
 };
 
 inline const core::WallTime kContractNow = core::WallTime(std::chrono::seconds(1'800'000'000));
-core::User ContractUser(std::string name, std::string email = "");
+core::User ContractUser(const std::string& name, std::string email = "");
 core::Session ContractSession(std::string id, std::string user_id);
 
 // StoreContract with user "alice" and her session "s1" (refresh hash "h1") in place.

@@ -28,8 +28,8 @@ return 0
 
 }  // namespace
 
-RedisRateLimiter::RedisRateLimiter(RedisClient& client, std::string name, resilience::RateSpec spec,
-                                   const Clock& clock)
+RedisRateLimiter::RedisRateLimiter(RedisClient& client, absl::string_view name,
+                                   resilience::RateSpec spec, const Clock& clock)
     : client_(client),
       prefix_(absl::StrCat("warden:rl:", name, ":")),
       interval_us_(absl::StrCat(std::llround(1e6 / spec.per_second))),

@@ -18,7 +18,7 @@ namespace warden::storage {
 class RedisRateLimiter final : public resilience::RateLimiter {
  public:
   // `name` tells the limits apart in Redis (keys "warden:rl:<name>:<key>").
-  RedisRateLimiter(RedisClient& client, std::string name, resilience::RateSpec spec,
+  RedisRateLimiter(RedisClient& client, absl::string_view name, resilience::RateSpec spec,
                    const Clock& clock);
 
   std::chrono::nanoseconds Take(absl::string_view key) override;
