@@ -21,7 +21,7 @@ packages=(
 )
 if ((!build_only)); then
   packages+=(
-    git clang-format clang libclang-rt-14-dev
+    git clang-format clang-tidy clang libclang-rt-14-dev
     # tests and benchmarks
     libbenchmark-dev python3 python3-grpcio python3-protobuf
     python3-jwt python3-cryptography prometheus postgresql redis-server
