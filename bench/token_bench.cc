@@ -7,7 +7,7 @@
 #include "crypto/argon2id_hasher.h"
 #include "crypto/jwt_codec.h"
 #include "crypto/sodium_primitives.h"
-#include "storage/memory/memory_stores.h"
+#include "storage/memory/testing/fake_auth_ports.h"
 
 namespace warden {
 namespace {
@@ -62,25 +62,22 @@ BENCHMARK(BM_JwtSign)
 void BM_ValidateCachedToken(benchmark::State& state) {
   crypto::InitSodium();
   SystemClock clock;
-  storage::InMemoryUserStore users;
-  storage::InMemorySessionStore sessions;
+  storage::testing::MemoryAuthState stores;
   crypto::Argon2idPasswordHasher hasher({.iterations = 1, .memory_bytes = 64 * 1024});
   crypto::JwtCodec codec(Key(crypto::JwtAlgorithm::kES256));
   crypto::SodiumRandomSource random;
   crypto::Sha256TokenHasher token_hasher;
   crypto::SodiumTokenSealer sealer;
-  core::RevocationList revocations;
-  auto auth = core::AuthService::Create({.users = users,
-                                         .sessions = sessions,
-                                         .hasher = hasher,
-                                         .codec = codec,
-                                         .random = random,
-                                         .token_hasher = token_hasher,
-                                         .sealer = sealer,
-                                         .revocations = revocations,
-                                         .clock = clock},
-                                        {})
-                  .value();
+  auto auth =
+      core::AuthService::Create(storage::testing::AuthPortsOver(stores,
+                                                                {.hasher = hasher,
+                                                                 .codec = codec,
+                                                                 .random = random,
+                                                                 .token_hasher = token_hasher,
+                                                                 .sealer = sealer},
+                                                                clock),
+                                {})
+          .value();
   const std::string token = codec.Sign(Claims()).value();
   for (auto _ : state) {
     benchmark::DoNotOptimize(auth->Validate(token));

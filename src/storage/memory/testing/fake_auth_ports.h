@@ -9,23 +9,47 @@
 
 namespace warden::storage::testing {
 
+// The crypto ports of the use cases: fakes in unit tests, the real ones in benchmarks.
+struct AuthCrypto {
+  core::PasswordHasher& hasher;
+  core::AccessTokenCodec& codec;
+  core::RandomSource& random;
+  core::TokenHasher& token_hasher;
+  const core::TokenSealer& sealer;
+};
+
+// In-memory stores and revocations, the state every auth fixture and benchmark starts from.
+struct MemoryAuthState {
+  InMemoryUserStore users;
+  InMemorySessionStore sessions;
+  core::RevocationList revocations;
+};
+
+// AuthService's ports over that state (no throttle, events or audit: a test adds what it checks).
+inline core::AuthService::Ports AuthPortsOver(MemoryAuthState& state, const AuthCrypto& crypto,
+                                              const Clock& clock,
+                                              core::RevocationList* revocations = nullptr) {
+  return core::AuthService::Ports{
+      .users = state.users,
+      .sessions = state.sessions,
+      .hasher = crypto.hasher,
+      .codec = crypto.codec,
+      .random = crypto.random,
+      .token_hasher = crypto.token_hasher,
+      .sealer = crypto.sealer,
+      .revocations = revocations != nullptr ? *revocations : state.revocations,
+      .clock = clock};
+}
+
 // Every port the auth use cases need, as in-memory stores and core fakes, for fixtures to derive
 // from (the members are the fixture's own): AuthService and AdminService over the same users,
 // sessions, revocations and clock.
 class FakeAuthPorts {
  protected:
-  // AuthService's ports (no throttle, events or audit: a test adds what it checks).
+  // AuthService's ports over the fakes (see AuthPortsOver).
   core::AuthService::Ports AuthPorts() { return AuthPorts(revocations_); }
   core::AuthService::Ports AuthPorts(core::RevocationList& revocations) {
-    return core::AuthService::Ports{.users = users_,
-                                    .sessions = sessions_,
-                                    .hasher = hasher_,
-                                    .codec = codec_,
-                                    .random = random_,
-                                    .token_hasher = token_hasher_,
-                                    .sealer = sealer_,
-                                    .revocations = revocations,
-                                    .clock = clock_};
+    return AuthPortsOver(state_, Crypto(), clock_, &revocations);
   }
   core::AdminService::Ports AdminPorts() {
     return core::AdminService::Ports{.users = users_,
@@ -35,15 +59,23 @@ class FakeAuthPorts {
                                      .revocations = revocations_,
                                      .clock = clock_};
   }
+  AuthCrypto Crypto() {
+    return AuthCrypto{.hasher = hasher_,
+                      .codec = codec_,
+                      .random = random_,
+                      .token_hasher = token_hasher_,
+                      .sealer = sealer_};
+  }
 
-  InMemoryUserStore users_;
-  InMemorySessionStore sessions_;
+  MemoryAuthState state_;
+  InMemoryUserStore& users_ = state_.users;
+  InMemorySessionStore& sessions_ = state_.sessions;
   core::FakePasswordHasher hasher_;
   core::FakeAccessTokenCodec codec_;
   core::FakeRandomSource random_;
   core::FakeTokenHasher token_hasher_;
   core::FakeTokenSealer sealer_;
-  core::RevocationList revocations_;
+  core::RevocationList& revocations_ = state_.revocations;
   FakeClock clock_;
 };
 
