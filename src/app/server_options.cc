@@ -4,6 +4,8 @@
 
 #include <google/protobuf/stubs/logging.h>
 
+#include "server/reset_budget_interceptor.h"
+
 namespace warden::app {
 namespace {
 
@@ -41,6 +43,23 @@ server::TransportLimits LimitsOf(const config::ServerConfig& config) {
                                  .max_connection_idle = config.limits.max_connection_idle,
                                  .handshake_timeout = config.limits.handshake_timeout,
                                  .memory_quota_mb = config.limits.memory_quota_mb};
+}
+
+server::GrpcListener::Interceptors InterceptorsOf(const InterceptorParts& parts, bool gated) {
+  server::GrpcListener::Interceptors interceptors;
+  if (gated && parts.reset_budget) {
+    interceptors.push_back(
+        std::make_unique<server::ResetBudgetInterceptorFactory>(*parts.connections, *parts.clock));
+  }
+  if (parts.metrics != nullptr) {
+    interceptors.push_back(
+        std::make_unique<observability::MetricsInterceptorFactory>(*parts.metrics, *parts.clock));
+  }
+  if (parts.observed) {
+    interceptors.push_back(std::make_unique<observability::AccessLogInterceptorFactory>(
+        parts.access_log, *parts.clock));
+  }
+  return interceptors;
 }
 
 observability::AccessLogInterceptorFactory::Mode AccessLogMode(config::AccessLog mode) {

@@ -1,6 +1,7 @@
 #include "app/server_options.h"
 
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
 
 namespace warden::app {
 namespace {
@@ -44,6 +45,32 @@ TEST(ServerOptionsTest, AccessLogModes) {
   EXPECT_EQ(AccessLogMode(config::AccessLog::kErrors), Mode::kErrors);
   EXPECT_EQ(AccessLogMode(config::AccessLog::kOff), Mode::kOff);
   EXPECT_EQ(AccessLogMode(config::AccessLog::kAll), Mode::kAll);
+}
+
+}  // namespace
+}  // namespace warden::app
+
+namespace warden::app {
+namespace {
+
+TEST(ServerOptionsTest, InterceptorsFollowWhatIsOnAndWhetherTheListenerIsGated) {
+  ConnectionTable connections;
+  SystemClock clock;
+  prometheus::Registry registry;
+  observability::GrpcServerMetrics metrics(registry);
+  InterceptorParts parts{.connections = &connections,
+                         .clock = &clock,
+                         .reset_budget = true,
+                         .metrics = &metrics,
+                         .observed = true,
+                         .access_log = {}};
+  EXPECT_EQ(InterceptorsOf(parts, /*gated=*/true).size(), 3u);  // reset budget, metrics, log
+  EXPECT_EQ(InterceptorsOf(parts, /*gated=*/false).size(), 2u);
+  parts.metrics = nullptr;
+  parts.observed = false;
+  EXPECT_EQ(InterceptorsOf(parts, /*gated=*/true).size(), 1u);
+  parts.reset_budget = false;
+  EXPECT_TRUE(InterceptorsOf(parts, /*gated=*/true).empty());
 }
 
 }  // namespace

@@ -248,7 +248,8 @@ absl::Status WardenServer::StartGrpc() {
                       static_cast<int>(config_.limits.max_connections)),
       {auth_service_.get(), health_.get(), key_service_.get(), revocation_service_.get(),
        admin_service_.get(), account_service_.get()},
-      connections_, [this](bool gated) { return Interceptors(gated); });
+      connections_,
+      [parts = InterceptorPartsNow()](bool gated) { return InterceptorsOf(parts, gated); });
   if (!listener.ok()) {
     return listener.status();
   }
@@ -270,35 +271,27 @@ server::GrpcListener::Options WardenServer::ListenerOptions(const std::string& n
       .exempt = trusted_proxies_};
 }
 
-server::GrpcListener::Interceptors WardenServer::Interceptors(bool gated) {
-  server::GrpcListener::Interceptors interceptors;
-  if (gated && config_.limits.max_resets_per_second > 0) {
-    interceptors.push_back(
-        std::make_unique<server::ResetBudgetInterceptorFactory>(connections_, clock_));
-  }
-  if (grpc_metrics_ != nullptr) {
-    interceptors.push_back(
-        std::make_unique<observability::MetricsInterceptorFactory>(*grpc_metrics_, clock_));
-  }
-  if (Observed()) {
-    interceptors.push_back(std::make_unique<observability::AccessLogInterceptorFactory>(
-        observability::AccessLogInterceptorFactory::Options{
-            .mode = AccessLogMode(config_.observability.access_log),
-            .sample_rate = config_.observability.access_log_sample_percent / 100.0,
-            .exporter = span_exporter_.get(),
-            .connections = &connections_},
-        clock_));
-  }
-  return interceptors;
+InterceptorParts WardenServer::InterceptorPartsNow() {
+  return InterceptorParts{
+      .connections = &connections_,
+      .clock = &clock_,
+      .reset_budget = config_.limits.max_resets_per_second > 0,
+      .metrics = grpc_metrics_.get(),
+      .observed = Observed(),
+      .access_log = {.mode = AccessLogMode(config_.observability.access_log),
+                     .sample_rate = config_.observability.access_log_sample_percent / 100.0,
+                     .exporter = span_exporter_.get(),
+                     .connections = &connections_}};
 }
 
 void WardenServer::RegisterScrapeGauges() {
   metrics_ = std::make_unique<observability::MetricsEndpoint>(*registry_);
-  metrics_->OnScrape([this] {
-    auth_metrics_->hash_queue_depth().Set(static_cast<double>(hash_pool_->PendingForTest()));
-    auth_metrics_->io_queue_depth().Set(static_cast<double>(io_pool_->PendingForTest()));
-    const auto age = clock_.WallNow() - housekeeping_->signing_since();
-    auth_metrics_->signing_key_age().Set(
+  metrics_->OnScrape([metrics = auth_metrics_.get(), hash = hash_pool_.get(), io = io_pool_.get(),
+                      housekeeping = housekeeping_.get(), &clock = clock_] {
+    metrics->hash_queue_depth().Set(static_cast<double>(hash->PendingForTest()));
+    metrics->io_queue_depth().Set(static_cast<double>(io->PendingForTest()));
+    const auto age = clock.WallNow() - housekeeping->signing_since();
+    metrics->signing_key_age().Set(
         static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(age).count()));
   });
   redis_gauges_ = std::make_unique<observability::RedisGauges>(
@@ -315,12 +308,16 @@ void WardenServer::RegisterScrapeGauges() {
                           : [redis = redis_limits_.get()] { return redis->Failures(); }});
   metrics_->OnScrape([gauges = redis_gauges_.get()] { gauges->Refresh(); });
   edge_metrics_ = std::make_unique<server::EdgeMetrics>(*registry_);
-  metrics_->OnScrape([this] {
-    edge_metrics_->UpdateProcess(trimmer_.get());
-    edge_metrics_->UpdateResetFloods(connections_.reset_floods());
-    listener_->Report(*edge_metrics_);
-    if (health_listener_ != nullptr) {
-      health_listener_->Report(*edge_metrics_);
+  // The health listener starts after this; the gauges ask for it at scrape time.
+  metrics_->OnScrape([edge = edge_metrics_.get(), trimmer = trimmer_.get(),
+                      &connections = connections_, &listener = listener_,
+                      &health_listener = health_listener_] {
+    edge->UpdateProcess(trimmer);
+    edge->UpdateResetFloods(connections.reset_floods());
+    for (const std::unique_ptr<server::GrpcListener>* each : {&listener, &health_listener}) {
+      if (*each != nullptr) {
+        (*each)->Report(*edge);
+      }
     }
   });
   pool_gauges_ = std::make_unique<observability::DbPoolGauges>(*registry_);
@@ -357,7 +354,8 @@ absl::Status WardenServer::StartPublicEndpoints() {
       server::PublicEndpoints::Sources{
           .jwks_json = [ring = signing_.key_ring.get()] { return ring->JwksJson(); },
           .algorithms = [ring = signing_.key_ring.get()] { return ring->Algorithms(); },
-          .readiness = [this] { return ReadinessNow(); },
+          .readiness = [health = health_.get(), bus = redis_bus_.get(),
+                        limits = redis_limits_.get()] { return ReadinessOf(*health, bus, limits); },
           .metrics = metrics_.get()});
   if (!http.ok()) {
     return http.status();

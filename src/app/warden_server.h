@@ -9,6 +9,7 @@
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
+#include "app/server_options.h"
 #include "app/signing.h"
 #include "app/stores.h"
 #include "common/clock.h"
@@ -54,6 +55,14 @@ namespace warden::app {
 // refers to. Shutdown() is the one place that says what stops, and in which order.
 //
 // Thread-safe. Shutdown() may be called from any thread, once or more.
+// What /readyz says: SERVING health, and Redis's state when Redis is configured (`limits` null:
+// limits are counted per replica).
+server::Readiness ReadinessOf(const server::HealthService& health,
+                              const storage::RedisRevocationBus* bus, storage::RedisClient* limits);
+// The health probe: the store answers, and every listener still accepts new connections.
+absl::Status ProbeOf(core::UserStore& store,
+                     std::initializer_list<server::GrpcListener*> listeners);
+
 class WardenServer {
  public:
   // Builds everything from `config` and starts listening. Errors name what failed (key file,
@@ -115,11 +124,8 @@ class WardenServer {
   }
   server::GrpcListener::Options ListenerOptions(const std::string& name, const std::string& address,
                                                 int max_connections) const;
-  // The interceptors of the main listener (`gated`: it accepts through a gate).
-  server::GrpcListener::Interceptors Interceptors(bool gated);
-  // The store answers, and every listener still accepts new connections.
-  absl::Status Probe();
-  server::Readiness ReadinessNow() const;
+  // What the main listener's interceptors are made of (see InterceptorsOf).
+  InterceptorParts InterceptorPartsNow();
 
   const config::ServerConfig config_;
   // Process-wide: client addresses of the connections the gates accepted; memory trimming.

@@ -12,27 +12,44 @@ constexpr auto kProbeInterval = std::chrono::seconds(5);
 
 }  // namespace
 
-server::Readiness WardenServer::ReadinessNow() const {
+server::Readiness ReadinessOf(const server::HealthService& health,
+                              const storage::RedisRevocationBus* bus,
+                              storage::RedisClient* limits) {
   using Redis = server::Readiness::Redis;
-  server::Readiness readiness{.serving = health_->StatusOf(kAuthServiceName) ==
+  server::Readiness readiness{.serving = health.StatusOf(kAuthServiceName) ==
                                          ::grpc::health::v1::HealthCheckResponse::SERVING};
   // Without Redis the replica still serves (revocations travel through the store, limits are
   // counted per replica): ready, but say so.
-  if (redis_bus_ != nullptr) {
-    const bool up =
-        redis_bus_->Connected() && (redis_limits_ == nullptr || redis_limits_->Healthy());
-    readiness.redis = up                         ? Redis::kConnected
-                      : redis_limits_ != nullptr ? Redis::kDownFanOutAndLimits
-                                                 : Redis::kDownFanOut;
+  if (bus != nullptr) {
+    const bool up = bus->Connected() && (limits == nullptr || limits->Healthy());
+    readiness.redis = up                  ? Redis::kConnected
+                      : limits != nullptr ? Redis::kDownFanOutAndLimits
+                                          : Redis::kDownFanOut;
   }
   return readiness;
+}
+
+absl::Status ProbeOf(core::UserStore& store,
+                     std::initializer_list<server::GrpcListener*> listeners) {
+  absl::Status reachable = store.Ping();
+  for (server::GrpcListener* listener : listeners) {
+    if (listener != nullptr) {
+      if (absl::Status accepting = listener->Probe(); !accepting.ok()) {
+        return accepting;
+      }
+    }
+  }
+  return reachable;
 }
 
 void WardenServer::StartBackground() {
   health_->SetServing("", true);
   health_->SetServing(kAuthServiceName, true);
   prober_ = std::make_unique<server::HealthProber>(
-      *health_, [this] { return Probe(); },
+      *health_,
+      [store = stores_.users.get(), grpc = listener_.get(), health = health_listener_.get()] {
+        return ProbeOf(*store, {grpc, health});
+      },
       [housekeeping = housekeeping_.get()] { housekeeping->Tick(); },
       server::HealthProber::Options{.interval = kProbeInterval,
                                     .services = {"", kAuthServiceName}});
@@ -43,18 +60,6 @@ void WardenServer::StartBackground() {
     revocation_sync_ = std::make_unique<server::RevocationSync>(
         [auth = auth_.get()] { return auth->LoadRevocations(); }, config_.storage.revocation_sync);
   }
-}
-
-absl::Status WardenServer::Probe() {
-  absl::Status store = stores_.users->Ping();
-  for (server::GrpcListener* listener : {listener_.get(), health_listener_.get()}) {
-    if (listener != nullptr) {
-      if (absl::Status accepting = listener->Probe(); !accepting.ok()) {
-        return accepting;
-      }
-    }
-  }
-  return store;
 }
 
 void WardenServer::BeginDrain() {
