@@ -1,5 +1,6 @@
 // The framework's floor: a bare grpc++ callback server for auth.AuthService whose ValidateToken
-// returns a constant TokenInfo and whose Login returns constant tokens, with no auth work at all.
+// returns a constant TokenInfo and whose Login and RefreshToken return constant tokens, with no
+// auth work at all.
 // bench/run.sh measures wardend against it side by side.
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
@@ -30,6 +31,15 @@ class FloorService final : public auth::AuthService::CallbackService {
     response->set_access_token("constant-access-token");
     response->set_refresh_token("constant-refresh-token");
     response->set_token_type("Bearer");
+    response->set_expires_in(900);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  grpc::ServerUnaryReactor* RefreshToken(grpc::CallbackServerContext* context,
+                                         const auth::RefreshTokenRequest* /*request*/,
+                                         auth::RefreshTokenResponse* response) override {
+    response->set_access_token("constant-access-token");
     response->set_expires_in(900);
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);

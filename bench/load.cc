@@ -5,10 +5,14 @@
 //   load --target 127.0.0.1:PORT --rpc validate --token JWT [--seconds 10] [--concurrency 64]
 //   load --target 127.0.0.1:PORT --rpc login --username U --password P
 //   load --target 127.0.0.1:PORT --rpc register --username PREFIX --password P  (new users)
+//   load --target 127.0.0.1:PORT --rpc validate --tokens-file F  (call n uses line n % lines)
+//   load --target 127.0.0.1:PORT --rpc refresh --token REFRESH_TOKEN  (a session that keeps it)
 //   --rate N paces the calls: at most N starts per second in total (an open-loop flood of a
 //   fixed size rather than as fast as the server answers, refusals included).
 //   --lb round_robin with --target ipv4:127.0.0.1:P1,127.0.0.2:P2,... spreads the calls over
 //   several replicas.
+#include <fstream>
+
 #include <grpcpp/alarm.h>
 #include <grpcpp/channel.h>
 #include <grpcpp/create_channel.h>
@@ -40,6 +44,7 @@ struct Options {
   std::string target;
   std::string rpc = "validate";
   std::string token;
+  std::vector<std::string> tokens;  // --tokens-file: one per line, used in turn
   std::string username;
   std::string password;
   int seconds = 10;
@@ -79,6 +84,8 @@ struct Slot {
   auth::RegisterRequest registration;
   auth::RegisterResponse registration_response;
   auth::LoginResponse login_response;
+  auth::RefreshTokenRequest refresh;
+  auth::RefreshTokenResponse refresh_response;
   Clock::time_point started;
   std::vector<double> latencies_us;
   std::map<int, long> codes;
@@ -106,7 +113,8 @@ struct Slot {
   }
 
   void Launch() {
-    if (Clock::now() >= run->deadline || run->issued.fetch_add(1) >= run->options.max_calls) {
+    const long call = run->issued.fetch_add(1);
+    if (Clock::now() >= run->deadline || call >= run->options.max_calls) {
       Finish();
       return;
     }
@@ -121,8 +129,14 @@ struct Slot {
       Issue();
     };
     if (run->options.rpc == "validate") {
-      context->AddMetadata("authorization", "Bearer " + run->options.token);
+      const std::vector<std::string>& tokens = run->options.tokens;
+      context->AddMetadata(
+          "authorization",
+          "Bearer " + (tokens.empty() ? run->options.token : tokens[call % tokens.size()]));
       stub->async()->ValidateToken(context.get(), &empty, &info, on_done);
+    } else if (run->options.rpc == "refresh") {
+      refresh.set_refresh_token(run->options.token);
+      stub->async()->RefreshToken(context.get(), &refresh, &refresh_response, on_done);
     } else if (run->options.rpc == "register") {
       // A new user per call: "<username>-<pid>-<n>".
       const long n = run->registered.fetch_add(1);
@@ -157,7 +171,13 @@ bool ParseArgs(int argc, char** argv, Options& o) {
       o.rpc = value;
     else if (flag == "--token")
       o.token = value;
-    else if (flag == "--username")
+    else if (flag == "--tokens-file") {
+      std::ifstream in(value);
+      for (std::string line; std::getline(in, line);) {
+        if (!line.empty()) o.tokens.push_back(line);
+      }
+      if (o.tokens.empty()) return false;
+    } else if (flag == "--username")
       o.username = value;
     else if (flag == "--password")
       o.password = value;
@@ -178,7 +198,8 @@ bool ParseArgs(int argc, char** argv, Options& o) {
     } else
       return false;
   }
-  return !o.target.empty() && (o.rpc == "validate" || o.rpc == "login" || o.rpc == "register") &&
+  return !o.target.empty() &&
+         (o.rpc == "validate" || o.rpc == "login" || o.rpc == "register" || o.rpc == "refresh") &&
          o.seconds > 0 && o.seconds <= 600 && o.concurrency > 0 && o.channels > 0;
 }
 
@@ -193,10 +214,10 @@ double Percentile(const std::vector<double>& sorted, double p) {
 int main(int argc, char** argv) {
   Run run;
   if (!ParseArgs(argc, argv, run.options)) {
-    std::cerr
-        << "usage: load --target HOST:PORT --rpc validate|login|register [--token T] [--username U "
-           "--password P] [--seconds N<=600] [--concurrency N] [--channels N] "
-           "[--max-calls N] [--rate N] [--lb round_robin] [--deadline-ms N]\n";
+    std::cerr << "usage: load --target HOST:PORT --rpc validate|login|register|refresh [--token T] "
+                 "[--tokens-file F] [--username U "
+                 "--password P] [--seconds N<=600] [--concurrency N] [--channels N] "
+                 "[--max-calls N] [--rate N] [--lb round_robin] [--deadline-ms N]\n";
     return 2;
   }
   for (int i = 0; i < run.options.channels; ++i) {
