@@ -14,7 +14,8 @@
 #   login          Login, and Login without its password hash (the hash's inclusive cost,
 #                  Argon2idPasswordHasher::Verify, subtracted); CALLS/100 calls, the hash is slow
 #                  under callgrind
-# WARDEND_FLAGS adds flags to wardend (e.g. "--metrics=false").
+# WARDEND_FLAGS adds flags to wardend (e.g. "--metrics=false"); HIT_ONLY=1 stops after
+# validate-hit.
 # shellcheck disable=SC2086
 set -euo pipefail
 calls=${1:-10000}
@@ -120,6 +121,7 @@ warm_calls=$warm
 w=$(counted wardend "$wardend_port" "$calls" --rpc validate --token "$access")
 f=$(counted floor "$floor_port" "$calls" --rpc validate --token "$access")
 report validate-hit "$calls" "$w" "$f"
+[[ ${HIT_ONLY:-0} == 1 ]] && exit 0
 # Cold: warm-up and counted calls use different tokens (the file's first WARM lines, then the
 # rest), so no counted call finds its token in the cache.
 head -n "$warm" "$work/tokens" >"$work/tokens.warm"

@@ -1,6 +1,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include "absl/synchronization/mutex.h"
 #include "app/warden_server.h"
 
 namespace warden::app {
@@ -13,6 +14,11 @@ int RunServer(const config::ServerConfig& config) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Debian's abseil keeps mutex deadlock detection on: a debugging aid that updates a lock-order
+  // graph on every Lock of every absl::Mutex, gRPC's included (GraphCycles::GetId/InsertEdge:
+  // several thousand instructions per ValidateToken, bench/RESULTS.md "Instructions per call").
+  // The server process does without it; tests that build the server in-process keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::StatusOr<std::unique_ptr<WardenServer>> server = WardenServer::Start(config);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", std::string(server.status().message()));

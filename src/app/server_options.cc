@@ -45,25 +45,35 @@ server::TransportLimits LimitsOf(const config::ServerConfig& config) {
                                  .memory_quota_mb = config.limits.memory_quota_mb};
 }
 
-server::GrpcListener::Interceptors InterceptorsOf(const InterceptorParts& parts, bool gated) {
-  server::GrpcListener::Interceptors interceptors;
+std::vector<std::unique_ptr<observability::CallObserverFactory>> ObserversOf(
+    const InterceptorParts& parts, bool gated) {
+  std::vector<std::unique_ptr<observability::CallObserverFactory>> observers;
   if (gated && parts.reset_budget) {
-    interceptors.push_back(
-        std::make_unique<server::ResetBudgetInterceptorFactory>(*parts.connections, *parts.clock));
+    observers.push_back(
+        std::make_unique<server::ResetBudgetObserverFactory>(*parts.connections, *parts.clock));
   }
   if (parts.metrics != nullptr) {
-    interceptors.push_back(
-        std::make_unique<observability::MetricsInterceptorFactory>(*parts.metrics, *parts.clock));
+    observers.push_back(
+        std::make_unique<observability::MetricsObserverFactory>(*parts.metrics, *parts.clock));
   }
   if (parts.observed) {
-    interceptors.push_back(std::make_unique<observability::AccessLogInterceptorFactory>(
-        parts.access_log, *parts.clock));
+    observers.push_back(
+        std::make_unique<observability::AccessLogObserverFactory>(parts.access_log, *parts.clock));
+  }
+  return observers;
+}
+
+server::GrpcListener::Interceptors InterceptorsOf(const InterceptorParts& parts, bool gated) {
+  server::GrpcListener::Interceptors interceptors;
+  if (auto observers = ObserversOf(parts, gated); !observers.empty()) {
+    interceptors.push_back(
+        std::make_unique<observability::ObservingInterceptorFactory>(std::move(observers)));
   }
   return interceptors;
 }
 
-observability::AccessLogInterceptorFactory::Mode AccessLogMode(config::AccessLog mode) {
-  using Mode = observability::AccessLogInterceptorFactory::Mode;
+observability::AccessLogObserverFactory::Mode AccessLogMode(config::AccessLog mode) {
+  using Mode = observability::AccessLogObserverFactory::Mode;
   switch (mode) {
     case config::AccessLog::kErrors:
       return Mode::kErrors;

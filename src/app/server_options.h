@@ -15,7 +15,7 @@ namespace warden::app {
 
 server::TlsOptions TlsOf(const config::ServerConfig& config);
 server::TransportLimits LimitsOf(const config::ServerConfig& config);
-observability::AccessLogInterceptorFactory::Mode AccessLogMode(config::AccessLog mode);
+observability::AccessLogObserverFactory::Mode AccessLogMode(config::AccessLog mode);
 
 // The parts the main listener's interceptors are made of: each listener build makes its own
 // factories from them (`gated`: the listener accepts through a gate, so the reset budget applies).
@@ -25,8 +25,11 @@ struct InterceptorParts {
   bool reset_budget;
   observability::GrpcServerMetrics* metrics;  // nullptr: metrics off
   bool observed;                              // access log or spans on
-  observability::AccessLogInterceptorFactory::Options access_log;
+  observability::AccessLogObserverFactory::Options access_log;
 };
+std::vector<std::unique_ptr<observability::CallObserverFactory>> ObserversOf(
+    const InterceptorParts& parts, bool gated);
+// At most one interceptor, running those observers (observability/call_observer.h).
 server::GrpcListener::Interceptors InterceptorsOf(const InterceptorParts& parts, bool gated);
 
 // Routes protobuf's own log lines to debug (see the definition for why).

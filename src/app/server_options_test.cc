@@ -41,7 +41,7 @@ TEST(ServerOptionsTest, EveryTransportSettingReachesTheListenerOptions) {
 }
 
 TEST(ServerOptionsTest, AccessLogModes) {
-  using Mode = observability::AccessLogInterceptorFactory::Mode;
+  using Mode = observability::AccessLogObserverFactory::Mode;
   EXPECT_EQ(AccessLogMode(config::AccessLog::kErrors), Mode::kErrors);
   EXPECT_EQ(AccessLogMode(config::AccessLog::kOff), Mode::kOff);
   EXPECT_EQ(AccessLogMode(config::AccessLog::kAll), Mode::kAll);
@@ -64,12 +64,14 @@ TEST(ServerOptionsTest, InterceptorsFollowWhatIsOnAndWhetherTheListenerIsGated) 
                          .metrics = &metrics,
                          .observed = true,
                          .access_log = {}};
-  EXPECT_EQ(InterceptorsOf(parts, /*gated=*/true).size(), 3u);  // reset budget, metrics, log
-  EXPECT_EQ(InterceptorsOf(parts, /*gated=*/false).size(), 2u);
+  EXPECT_EQ(ObserversOf(parts, /*gated=*/true).size(), 3u);  // reset budget, metrics, log
+  EXPECT_EQ(ObserversOf(parts, /*gated=*/false).size(), 2u);
+  EXPECT_EQ(InterceptorsOf(parts, /*gated=*/true).size(), 1u);  // all of them in one
   parts.metrics = nullptr;
   parts.observed = false;
-  EXPECT_EQ(InterceptorsOf(parts, /*gated=*/true).size(), 1u);
+  EXPECT_EQ(ObserversOf(parts, /*gated=*/true).size(), 1u);
   parts.reset_budget = false;
+  EXPECT_TRUE(ObserversOf(parts, /*gated=*/true).empty());
   EXPECT_TRUE(InterceptorsOf(parts, /*gated=*/true).empty());
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "common/connection_table.h"
+#include "observability/call_observer.h"
 #include "observability/span_exporter.h"
 
 namespace warden::observability {
@@ -23,8 +24,7 @@ std::string TraceIdFromTraceparent(absl::string_view traceparent);
 // trace id (from `traceparent`, or a new one); and, with an exporter, one server span per RPC
 // (child of the caller's span). Never metadata values, messages or tokens. Observes only
 // (ADR 0003).
-class AccessLogInterceptorFactory final
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+class AccessLogObserverFactory final : public CallObserverFactory {
  public:
   enum class Mode { kOff, kAll, kErrors };
   struct Options {
@@ -34,10 +34,9 @@ class AccessLogInterceptorFactory final
     // Resolves the "fd:N" peers of connections Warden accepted itself; may be null.
     const ConnectionTable* connections = nullptr;
   };
-  AccessLogInterceptorFactory(Options options, const Clock& clock)
+  AccessLogObserverFactory(Options options, const Clock& clock)
       : options_(options), clock_(clock) {}
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override;
+  std::unique_ptr<CallObserver> Create(grpc::experimental::ServerRpcInfo* info) override;
 
  private:
   const Options options_;

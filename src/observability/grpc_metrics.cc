@@ -30,34 +30,33 @@ const char* TypeName(bool client_streaming, bool server_streaming) {
 using grpc::experimental::InterceptionHookPoints;
 
 // One call's observation.
-class MetricsInterceptor final : public grpc::experimental::Interceptor {
+class MetricsObserver final : public CallObserver {
  public:
-  MetricsInterceptor(GrpcServerMetrics::MethodMetrics* method, GrpcServerMetrics& metrics,
-                     const Clock& clock)
+  MetricsObserver(GrpcServerMetrics::MethodMetrics* method, GrpcServerMetrics& metrics,
+                  const Clock& clock)
       : method_(method), metrics_(metrics), clock_(clock) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* batch) override {
-    if (method_ != nullptr) {
-      if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+  void Observe(grpc::experimental::InterceptorBatchMethods& batch) override {
+    {
+      if (batch.QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
         started_ = clock_.SteadyNow();
         method_->started->Increment();
         metrics_.inflight().Increment();
       }
-      if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      if (batch.QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
         method_->msg_received->Increment();
       }
-      if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
+      if (batch.QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
         method_->msg_sent->Increment();
       }
-      if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-        const int code = static_cast<int>(batch->GetSendStatus().error_code());
+      if (batch.QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+        const int code = static_cast<int>(batch.GetSendStatus().error_code());
         method_->handled[code >= 0 && code < 17 ? code : 2]->Increment();
         method_->handling_seconds->Observe(
             std::chrono::duration<double>(clock_.SteadyNow() - started_).count());
         metrics_.inflight().Decrement();
       }
     }
-    batch->Proceed();
   }
 
  private:
@@ -129,9 +128,13 @@ GrpcServerMetrics::MethodMetrics* GrpcServerMetrics::Find(absl::string_view full
   return it == methods_.end() ? nullptr : it->second.get();
 }
 
-grpc::experimental::Interceptor* MetricsInterceptorFactory::CreateServerInterceptor(
+std::unique_ptr<CallObserver> MetricsObserverFactory::Create(
     grpc::experimental::ServerRpcInfo* info) {
-  return new MetricsInterceptor(metrics_.Find(info->method()), metrics_, clock_);
+  GrpcServerMetrics::MethodMetrics* method = metrics_.Find(info->method());
+  if (method == nullptr) {
+    return nullptr;  // not one of the registered services
+  }
+  return std::make_unique<MetricsObserver>(method, metrics_, clock_);
 }
 
 }  // namespace warden::observability

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "common/grpc_code_name.h"
+#include "observability/call_observer.h"
 
 namespace warden::observability {
 
@@ -55,14 +56,13 @@ class GrpcServerMetrics {
   absl::flat_hash_map<std::string, std::unique_ptr<MethodMetrics>> methods_;
 };
 
-// A server interceptor factory that feeds GrpcServerMetrics. Observes only (ADR 0003).
-class MetricsInterceptorFactory final
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+// Feeds GrpcServerMetrics from each call (under ObservingInterceptorFactory). Observes only
+// (ADR 0003).
+class MetricsObserverFactory final : public CallObserverFactory {
  public:
-  MetricsInterceptorFactory(GrpcServerMetrics& metrics, const Clock& clock)
+  MetricsObserverFactory(GrpcServerMetrics& metrics, const Clock& clock)
       : metrics_(metrics), clock_(clock) {}
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override;
+  std::unique_ptr<CallObserver> Create(grpc::experimental::ServerRpcInfo* info) override;
 
  private:
   GrpcServerMetrics& metrics_;

@@ -5,20 +5,19 @@
 namespace warden::server {
 namespace {
 
-class ResetBudgetInterceptor final : public grpc::experimental::Interceptor {
+class ResetBudgetObserver final : public observability::CallObserver {
  public:
-  ResetBudgetInterceptor(grpc::experimental::ServerRpcInfo* info, ConnectionTable& table,
-                         const Clock& clock)
+  ResetBudgetObserver(grpc::experimental::ServerRpcInfo* info, ConnectionTable& table,
+                      const Clock& clock)
       : info_(info), table_(table), clock_(clock) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* batch) override {
+  void Observe(grpc::experimental::InterceptorBatchMethods& batch) override {
     using grpc::experimental::InterceptionHookPoints;
-    if (batch->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
-        batch->GetSendStatus().error_code() == grpc::StatusCode::CANCELLED &&
+    if (batch.QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
+        batch.GetSendStatus().error_code() == grpc::StatusCode::CANCELLED &&
         info_->server_context() != nullptr) {
       table_.CountCancelled(info_->server_context()->peer(), clock_.SteadyNow());
     }
-    batch->Proceed();
   }
 
  private:
@@ -29,9 +28,9 @@ class ResetBudgetInterceptor final : public grpc::experimental::Interceptor {
 
 }  // namespace
 
-grpc::experimental::Interceptor* ResetBudgetInterceptorFactory::CreateServerInterceptor(
+std::unique_ptr<observability::CallObserver> ResetBudgetObserverFactory::Create(
     grpc::experimental::ServerRpcInfo* info) {
-  return new ResetBudgetInterceptor(info, table_, clock_);
+  return std::make_unique<ResetBudgetObserver>(info, table_, clock_);
 }
 
 }  // namespace warden::server

@@ -4,22 +4,22 @@
 
 #include "common/clock.h"
 #include "common/connection_table.h"
+#include "observability/call_observer.h"
 
 namespace warden::server {
 
 // Counts every call the client cancelled against its connection's reset budget
 // (ConnectionTable::CountCancelled), which shuts down a connection that resets streams faster
 // than any client needs to: grpc++ 1.51's only in-process answer to HTTP/2 Rapid Reset. It is
-// the one interceptor that acts rather than only observes (docs/adr/0016-edge-hardening.md);
+// the one observer that acts rather than only observes (docs/adr/0016-edge-hardening.md);
 // it never rejects a call, it ends a connection that is no longer making calls.
 //
 // Thread-safe. Keeps references to `table` and `clock`.
-class ResetBudgetInterceptorFactory final
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+class ResetBudgetObserverFactory final : public observability::CallObserverFactory {
  public:
-  ResetBudgetInterceptorFactory(ConnectionTable& table, const Clock& clock)
+  ResetBudgetObserverFactory(ConnectionTable& table, const Clock& clock)
       : table_(table), clock_(clock) {}
-  grpc::experimental::Interceptor* CreateServerInterceptor(
+  std::unique_ptr<observability::CallObserver> Create(
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
