@@ -58,6 +58,18 @@ rc=${PIPESTATUS[0]}
 set -e
 findings=$(grep -cE "^/.*: (warning|error): " "$log" || true)
 if ((rc != 0 || findings > 0)); then
+  # Remember the files that were clean, so the next run checks only the others; only when every
+  # finding is in a checked file itself (one in a header would hide behind its includers).
+  mapfile -t found < <(grep -oE "^/[^:]+" <(grep -E "^/.*: (warning|error): " "$log") | sort -u)
+  declare -A checked=()
+  for file in "${todo[@]}"; do checked[$(realpath "$file")]=1; done
+  in_headers=0
+  for path in "${found[@]}"; do [[ -n ${checked[$path]:-} ]] || in_headers=1; done
+  if ((in_headers == 0)); then
+    for file in "${todo[@]}"; do
+      grep -q "^$(realpath "$file"):" "$log" || touch "$cache/${keys[$file]}"
+    done
+  fi
   grep -E "^/.*: (warning|error): " -A3 "$log" >&2 || tail -20 "$log" >&2
   echo "clang-tidy: $findings findings in ${#todo[@]} files checked" >&2
   exit 1

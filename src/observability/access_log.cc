@@ -32,10 +32,10 @@ std::string NewTraceId() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id(32, '0');
-  for (const int half : {0, 16}) {
+  for (const size_t half : {size_t{0}, size_t{16}}) {
     uint64_t bits = engine();
-    for (int i = 15; i >= 0; --i, bits >>= 4) {
-      id[static_cast<size_t>(half + i)] = kHex[bits & 0xf];
+    for (size_t i = 16; i-- > 0; bits >>= 4) {
+      id[half + i] = kHex[bits & 0xf];
     }
   }
   return id;
@@ -82,8 +82,8 @@ class AccessLogObserver final : public CallObserver {
       const int code = static_cast<int>(batch.GetSendStatus().error_code());
       std::string principal;
       if (auto* trailers = batch.GetSendTrailingMetadata(); trailers != nullptr) {
-        static const auto* kPrincipal = new std::string(kPrincipalTrailer);
-        auto it = trailers->find(*kPrincipal);
+        static const auto* principal_key = new std::string(kPrincipalTrailer);
+        auto it = trailers->find(*principal_key);
         if (it != trailers->end()) {
           principal = it->second;
           trailers->erase(it);
