@@ -29,18 +29,10 @@ export PYTHONPATH=$PWD/build/python
 # start_counted NAME COMMAND...: COMMAND under callgrind; prints its gRPC port (at most 120 s:
 # everything is 20-50 times slower under callgrind).
 start_counted() {
-  local name=$1 port=""
+  local name=$1
   shift
   start_server "$name" valgrind --tool=callgrind --callgrind-out-file="$work/cg.$name" "$@"
-  for _ in $(seq 1200); do
-    port=$(grep -oE '(floor_server: |"msg":")listening on 127\.[0-9.]+:[0-9]+' "$work/$name.log" |
-      head -1 | grep -oE '[0-9]+$' || true)
-    [[ -n $port ]] && { echo "$port"; return 0; }
-    sleep 0.1
-  done
-  echo "$name did not start under callgrind; log:" >&2
-  cat "$work/$name.log" >&2
-  return 1
+  wait_port "$name" 120
 }
 
 # counted NAME PORT N LOAD_ARGS...: instructions the server NAME spent on N calls after WARM.

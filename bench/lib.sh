@@ -30,11 +30,11 @@ start_server() {
   echo $! >"$work/$name.pid"
 }
 
-# wait_port NAME: prints the gRPC port once the server has logged it (at most 30 s); the server
-# may listen on any 127.x address.
+# wait_port NAME [SECONDS]: prints the gRPC port once the server has logged it (at most
+# SECONDS, default 30); the server may listen on any 127.x address.
 wait_port() {
   local log=$work/$1.log port=""
-  for _ in $(seq 300); do
+  for _ in $(seq $((${2:-30} * 10))); do
     port=$(grep -oE '(floor_server: |"msg":")listening on 127\.[0-9.]+:[0-9]+' "$log" | head -1 | grep -oE '[0-9]+$' || true)
     [[ -n $port ]] && { echo "$port"; return 0; }
     sleep 0.1

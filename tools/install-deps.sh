@@ -23,7 +23,7 @@ if ((!build_only)); then
   packages+=(
     git clang-format clang-tidy clang libclang-rt-14-dev
     # tests and benchmarks
-    libbenchmark-dev python3 python3-grpcio python3-protobuf
+    libbenchmark-dev valgrind openssl python3 python3-grpcio python3-protobuf
     python3-jwt python3-cryptography prometheus postgresql redis-server
     procps
     # DNS discovery tests: dnsmasq serves the replicas' A records on a loopback port (the
