@@ -15,7 +15,7 @@
 #                  Argon2idPasswordHasher::Verify, subtracted); CALLS/100 calls, the hash is slow
 #                  under callgrind
 # WARDEND_FLAGS adds flags to wardend (e.g. "--metrics=false"); HIT_ONLY=1 stops after
-# validate-hit.
+# validate-hit; PROFILE_DIR=DIR keeps the callgrind dumps there (callgrind_annotate reads them).
 # shellcheck disable=SC2086
 set -euo pipefail
 calls=${1:-10000}
@@ -55,6 +55,9 @@ counted() {
     (($(ls "$work"/cg."$name".* 2>/dev/null | wc -l) > dumps)) && break
     sleep 0.1
   done
+  if [[ -n ${PROFILE_DIR:-} ]]; then
+    mkdir -p "$PROFILE_DIR" && cp "$(ls -t "$work"/cg."$name".* | head -1)" "$PROFILE_DIR/"
+  fi
   awk '/^(summary|totals):/ {print $2; exit}' "$(ls -t "$work"/cg."$name".* | head -1)"
 }
 

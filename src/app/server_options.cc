@@ -4,7 +4,7 @@
 
 #include <google/protobuf/stubs/logging.h>
 
-#include "server/reset_budget_interceptor.h"
+#include "server/reset_budget_observer.h"
 
 namespace warden::app {
 namespace {
@@ -46,15 +46,14 @@ server::TransportLimits LimitsOf(const config::ServerConfig& config) {
 }
 
 std::vector<std::unique_ptr<observability::CallObserverFactory>> ObserversOf(
-    const InterceptorParts& parts, bool gated) {
+    const ObserverParts& parts) {
   std::vector<std::unique_ptr<observability::CallObserverFactory>> observers;
-  if (gated && parts.reset_budget) {
+  if (parts.reset_budget) {
     observers.push_back(
         std::make_unique<server::ResetBudgetObserverFactory>(*parts.connections, *parts.clock));
   }
   if (parts.metrics != nullptr) {
-    observers.push_back(
-        std::make_unique<observability::MetricsObserverFactory>(*parts.metrics, *parts.clock));
+    observers.push_back(std::make_unique<observability::MetricsObserverFactory>(*parts.metrics));
   }
   if (parts.observed) {
     observers.push_back(
@@ -63,11 +62,10 @@ std::vector<std::unique_ptr<observability::CallObserverFactory>> ObserversOf(
   return observers;
 }
 
-server::GrpcListener::Interceptors InterceptorsOf(const InterceptorParts& parts, bool gated) {
+server::GrpcListener::Interceptors InterceptorsOf(const observability::CallObservers& observers) {
   server::GrpcListener::Interceptors interceptors;
-  if (auto observers = ObserversOf(parts, gated); !observers.empty()) {
-    interceptors.push_back(
-        std::make_unique<observability::ObservingInterceptorFactory>(std::move(observers)));
+  if (!observers.empty()) {
+    interceptors.push_back(std::make_unique<observability::ObservingInterceptorFactory>(observers));
   }
   return interceptors;
 }

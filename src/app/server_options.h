@@ -17,9 +17,8 @@ server::TlsOptions TlsOf(const config::ServerConfig& config);
 server::TransportLimits LimitsOf(const config::ServerConfig& config);
 observability::AccessLogObserverFactory::Mode AccessLogMode(config::AccessLog mode);
 
-// The parts the main listener's interceptors are made of: each listener build makes its own
-// factories from them (`gated`: the listener accepts through a gate, so the reset budget applies).
-struct InterceptorParts {
+// What the call observers are made of (observability/call_observer.h).
+struct ObserverParts {
   ConnectionTable* connections;
   const Clock* clock;
   bool reset_budget;
@@ -27,10 +26,11 @@ struct InterceptorParts {
   bool observed;                              // access log or spans on
   observability::AccessLogObserverFactory::Options access_log;
 };
+// The factories, in the order they observe: reset budget, metrics, access log and spans.
 std::vector<std::unique_ptr<observability::CallObserverFactory>> ObserversOf(
-    const InterceptorParts& parts, bool gated);
-// At most one interceptor, running those observers (observability/call_observer.h).
-server::GrpcListener::Interceptors InterceptorsOf(const InterceptorParts& parts, bool gated);
+    const ObserverParts& parts);
+// At most one interceptor: it observes the calls of the methods no handler bound in `observers`.
+server::GrpcListener::Interceptors InterceptorsOf(const observability::CallObservers& observers);
 
 // Routes protobuf's own log lines to debug (see the definition for why).
 void KeepProtobufLogsAtDebug();

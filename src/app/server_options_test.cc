@@ -53,26 +53,27 @@ TEST(ServerOptionsTest, AccessLogModes) {
 namespace warden::app {
 namespace {
 
-TEST(ServerOptionsTest, InterceptorsFollowWhatIsOnAndWhetherTheListenerIsGated) {
+TEST(ServerOptionsTest, ObserversFollowWhatIsOn) {
   ConnectionTable connections;
   SystemClock clock;
   prometheus::Registry registry;
   observability::GrpcServerMetrics metrics(registry);
-  InterceptorParts parts{.connections = &connections,
-                         .clock = &clock,
-                         .reset_budget = true,
-                         .metrics = &metrics,
-                         .observed = true,
-                         .access_log = {}};
-  EXPECT_EQ(ObserversOf(parts, /*gated=*/true).size(), 3u);  // reset budget, metrics, log
-  EXPECT_EQ(ObserversOf(parts, /*gated=*/false).size(), 2u);
-  EXPECT_EQ(InterceptorsOf(parts, /*gated=*/true).size(), 1u);  // all of them in one
+  ObserverParts parts{.connections = &connections,
+                      .clock = &clock,
+                      .reset_budget = true,
+                      .metrics = &metrics,
+                      .observed = true,
+                      .access_log = {}};
+  EXPECT_EQ(ObserversOf(parts).size(), 3u);  // reset budget, metrics, log
+  observability::CallObservers all(ObserversOf(parts), clock);
+  EXPECT_EQ(InterceptorsOf(all).size(), 1u);  // all of them in one
   parts.metrics = nullptr;
   parts.observed = false;
-  EXPECT_EQ(ObserversOf(parts, /*gated=*/true).size(), 1u);
+  EXPECT_EQ(ObserversOf(parts).size(), 1u);
   parts.reset_budget = false;
-  EXPECT_TRUE(ObserversOf(parts, /*gated=*/true).empty());
-  EXPECT_TRUE(InterceptorsOf(parts, /*gated=*/true).empty());
+  EXPECT_TRUE(ObserversOf(parts).empty());
+  observability::CallObservers none(ObserversOf(parts), clock);
+  EXPECT_TRUE(InterceptorsOf(none).empty());
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 #include "guard/admission_chain.h"
 #include "observability/access_log.h"
 #include "server/grpc_transport.h"
-#include "server/reset_budget_interceptor.h"
+#include "server/reset_budget_observer.h"
 #include "storage/redis/redis_login_throttle.h"
 #include "storage/redis/redis_rate_limiter.h"
 
@@ -208,26 +208,6 @@ absl::Status WardenServer::BuildAdministration() {
 }
 
 absl::Status WardenServer::StartGrpc() {
-  auth_service_ = std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_,
-                                                            *guards_, Observed());
-  key_service_ = std::make_unique<server::KeyGrpcService>(
-      [ring = signing_.key_ring.get()] { return ring->JwksJson(); }, config_.tokens.jwks_max_age,
-      *guards_);
-  revocation_service_ = std::make_unique<server::RevocationGrpcService>(revocations_, *guards_);
-  admin_service_ = std::make_unique<server::AdminGrpcService>(
-      server::AdminGrpcService::Deps{.admin = *admin_,
-                                     .api_keys = api_keys_.get(),
-                                     .audit = *stores_.audit,
-                                     .io_pool = *io_pool_,
-                                     .hash_pool = *hash_pool_,
-                                     .guards = *guards_,
-                                     .annotate_principal = Observed()});
-  account_service_ =
-      std::make_unique<server::AccountGrpcService>(*admin_, *hash_pool_, *guards_, Observed());
-  if (!config_.transport.health_listen.empty()) {
-    plain_health_ = std::make_unique<server::HealthService>(*probe_guards_);
-  }
-  health_ = std::make_unique<server::HealthService>(*guards_, plain_health_.get());
   if (config_.observability.metrics) {
     grpc_metrics_ = std::make_unique<observability::GrpcServerMetrics>(*registry_);
     for (const char* service :
@@ -242,14 +222,36 @@ absl::Status WardenServer::StartGrpc() {
         observability::SpanExporter::Options{.endpoint = config_.observability.otlp_endpoint});
     span_exporter_->Start();
   }
+  call_observers_ =
+      std::make_unique<observability::CallObservers>(ObserversOf(ObserverPartsNow()), clock_);
+  observability::CallObservers* observers = call_observers_.get();
+  auth_service_ = std::make_unique<server::AuthGrpcService>(*auth_, *hash_pool_, *io_pool_,
+                                                            *guards_, observers);
+  key_service_ = std::make_unique<server::KeyGrpcService>(
+      [ring = signing_.key_ring.get()] { return ring->JwksJson(); }, config_.tokens.jwks_max_age,
+      *guards_, observers);
+  revocation_service_ = std::make_unique<server::RevocationGrpcService>(revocations_, *guards_);
+  admin_service_ = std::make_unique<server::AdminGrpcService>(
+      server::AdminGrpcService::Deps{.admin = *admin_,
+                                     .api_keys = api_keys_.get(),
+                                     .audit = *stores_.audit,
+                                     .io_pool = *io_pool_,
+                                     .hash_pool = *hash_pool_,
+                                     .guards = *guards_,
+                                     .observers = observers});
+  account_service_ =
+      std::make_unique<server::AccountGrpcService>(*admin_, *hash_pool_, *guards_, observers);
+  if (!config_.transport.health_listen.empty()) {
+    plain_health_ = std::make_unique<server::HealthService>(*probe_guards_);
+  }
+  health_ = std::make_unique<server::HealthService>(*guards_, plain_health_.get(), observers);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();  // keeps the library linked
   absl::StatusOr<std::unique_ptr<server::GrpcListener>> listener = server::GrpcListener::Start(
       ListenerOptions("grpc", config_.transport.listen,
                       static_cast<int>(config_.limits.max_connections)),
       {auth_service_.get(), health_.get(), key_service_.get(), revocation_service_.get(),
        admin_service_.get(), account_service_.get()},
-      connections_,
-      [parts = InterceptorPartsNow()](bool gated) { return InterceptorsOf(parts, gated); });
+      connections_, [observers] { return InterceptorsOf(*observers); });
   if (!listener.ok()) {
     return listener.status();
   }
@@ -271,8 +273,8 @@ server::GrpcListener::Options WardenServer::ListenerOptions(const std::string& n
       .exempt = trusted_proxies_};
 }
 
-InterceptorParts WardenServer::InterceptorPartsNow() {
-  return InterceptorParts{
+ObserverParts WardenServer::ObserverPartsNow() {
+  return ObserverParts{
       .connections = &connections_,
       .clock = &clock_,
       .reset_budget = config_.limits.max_resets_per_second > 0,

@@ -116,16 +116,15 @@ class WardenServer {
   absl::Status StartHealthListener();
   void StartBackground();
 
-  // The observing interceptor (access log / spans) is installed when either is on; it removes
-  // the principal trailer, so only then may handlers add it.
+  // The access log or spans are on.
   bool Observed() const {
     return config_.observability.access_log != config::AccessLog::kOff ||
            !config_.observability.otlp_endpoint.empty();
   }
   server::GrpcListener::Options ListenerOptions(const std::string& name, const std::string& address,
                                                 int max_connections) const;
-  // What the main listener's interceptors are made of (see InterceptorsOf).
-  InterceptorParts InterceptorPartsNow();
+  // What the call observers are made of (see ObserversOf).
+  ObserverParts ObserverPartsNow();
 
   const config::ServerConfig config_;
   // Process-wide: client addresses of the connections the gates accepted; memory trimming.
@@ -143,6 +142,8 @@ class WardenServer {
   std::unique_ptr<observability::RedisGauges> redis_gauges_;
   std::unique_ptr<observability::MetricsEndpoint> metrics_;
   std::unique_ptr<observability::SpanExporter> span_exporter_;
+  // Metrics, access log and spans, reset budget of every call; the services bind to it.
+  std::unique_ptr<observability::CallObservers> call_observers_;
 
   // Primitives and stores.
   SystemClock clock_;

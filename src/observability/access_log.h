@@ -2,8 +2,6 @@
 
 #include <string>
 
-#include <grpcpp/support/server_interceptor.h>
-
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "common/connection_table.h"
@@ -11,14 +9,6 @@
 #include "observability/span_exporter.h"
 
 namespace warden::observability {
-
-// Trailing metadata a handler sets to name the call's principal (a user id) for the access log;
-// the interceptor removes it before the status is sent, so clients never see it.
-inline constexpr absl::string_view kPrincipalTrailer = "x-warden-principal";
-
-// Returns the trace id of a W3C `traceparent` header ("00-<32 hex>-<16 hex>-<2 hex>"), or empty
-// when it is absent or malformed (all-zero ids are invalid too).
-std::string TraceIdFromTraceparent(absl::string_view traceparent);
 
 // One JSON line per finished RPC on the "access" logger: method, gRPC code, duration, peer and
 // trace id (from `traceparent`, or a new one); and, with an exporter, one server span per RPC
@@ -36,7 +26,7 @@ class AccessLogObserverFactory final : public CallObserverFactory {
   };
   AccessLogObserverFactory(Options options, const Clock& clock)
       : options_(options), clock_(clock) {}
-  std::unique_ptr<CallObserver> Create(grpc::experimental::ServerRpcInfo* info) override;
+  std::unique_ptr<MethodObserver> ForMethod(absl::string_view method) override;
 
  private:
   const Options options_;

@@ -27,43 +27,28 @@ const char* TypeName(bool client_streaming, bool server_streaming) {
   return "unary";
 }
 
-using grpc::experimental::InterceptionHookPoints;
-
-// One call's observation.
-class MetricsObserver final : public CallObserver {
+// One method's series.
+class MetricsObserver final : public MethodObserver {
  public:
-  MetricsObserver(GrpcServerMetrics::MethodMetrics* method, GrpcServerMetrics& metrics,
-                  const Clock& clock)
-      : method_(method), metrics_(metrics), clock_(clock) {}
+  MetricsObserver(GrpcServerMetrics::MethodMetrics* method, prometheus::Gauge& inflight)
+      : method_(method), inflight_(inflight) {}
 
-  void Observe(grpc::experimental::InterceptorBatchMethods& batch) override {
-    {
-      if (batch.QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-        started_ = clock_.SteadyNow();
-        method_->started->Increment();
-        metrics_.inflight().Increment();
-      }
-      if (batch.QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
-        method_->msg_received->Increment();
-      }
-      if (batch.QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
-        method_->msg_sent->Increment();
-      }
-      if (batch.QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
-        const int code = static_cast<int>(batch.GetSendStatus().error_code());
-        method_->handled[code >= 0 && code < 17 ? code : 2]->Increment();
-        method_->handling_seconds->Observe(
-            std::chrono::duration<double>(clock_.SteadyNow() - started_).count());
-        metrics_.inflight().Decrement();
-      }
-    }
+  void Started(CallRecord& /*call*/) override {
+    method_->started->Increment();
+    inflight_.Increment();
+  }
+  void Received() override { method_->msg_received->Increment(); }
+  void Sent() override { method_->msg_sent->Increment(); }
+  void Finished(CallRecord& call) override {
+    method_->handled[call.code >= 0 && call.code < 17 ? call.code : 2]->Increment();
+    method_->handling_seconds->Observe(
+        std::chrono::duration<double>(call.finished - call.started).count());
+    inflight_.Decrement();
   }
 
  private:
   GrpcServerMetrics::MethodMetrics* method_;
-  GrpcServerMetrics& metrics_;
-  const Clock& clock_;
-  std::chrono::steady_clock::time_point started_;
+  prometheus::Gauge& inflight_;
 };
 
 }  // namespace
@@ -128,13 +113,12 @@ GrpcServerMetrics::MethodMetrics* GrpcServerMetrics::Find(absl::string_view full
   return it == methods_.end() ? nullptr : it->second.get();
 }
 
-std::unique_ptr<CallObserver> MetricsObserverFactory::Create(
-    grpc::experimental::ServerRpcInfo* info) {
-  GrpcServerMetrics::MethodMetrics* method = metrics_.Find(info->method());
-  if (method == nullptr) {
+std::unique_ptr<MethodObserver> MetricsObserverFactory::ForMethod(absl::string_view method) {
+  GrpcServerMetrics::MethodMetrics* metrics = metrics_.Find(method);
+  if (metrics == nullptr) {
     return nullptr;  // not one of the registered services
   }
-  return std::make_unique<MetricsObserver>(method, metrics_, clock_);
+  return std::make_unique<MetricsObserver>(metrics, metrics_.inflight());
 }
 
 }  // namespace warden::observability

@@ -4,7 +4,6 @@
 #include <memory>
 #include <string>
 
-#include <grpcpp/support/server_interceptor.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -56,17 +55,15 @@ class GrpcServerMetrics {
   absl::flat_hash_map<std::string, std::unique_ptr<MethodMetrics>> methods_;
 };
 
-// Feeds GrpcServerMetrics from each call (under ObservingInterceptorFactory). Observes only
-// (ADR 0003).
+// Feeds GrpcServerMetrics from each call of a registered method (observability/call_observer.h).
+// Observes only (ADR 0003).
 class MetricsObserverFactory final : public CallObserverFactory {
  public:
-  MetricsObserverFactory(GrpcServerMetrics& metrics, const Clock& clock)
-      : metrics_(metrics), clock_(clock) {}
-  std::unique_ptr<CallObserver> Create(grpc::experimental::ServerRpcInfo* info) override;
+  explicit MetricsObserverFactory(GrpcServerMetrics& metrics) : metrics_(metrics) {}
+  std::unique_ptr<MethodObserver> ForMethod(absl::string_view method) override;
 
  private:
   GrpcServerMetrics& metrics_;
-  const Clock& clock_;
 };
 
 }  // namespace warden::observability

@@ -68,9 +68,10 @@ TEST(GrpcServerMetricsTest, CountsByMethodAndCodeWithGoGrpcPrometheusNames) {
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
-  std::vector<std::unique_ptr<CallObserverFactory>> observers;
-  observers.push_back(std::make_unique<MetricsObserverFactory>(metrics, clock));
-  factories.push_back(std::make_unique<ObservingInterceptorFactory>(std::move(observers)));
+  std::vector<std::unique_ptr<CallObserverFactory>> observer_factories;
+  observer_factories.push_back(std::make_unique<MetricsObserverFactory>(metrics));
+  CallObservers observers(std::move(observer_factories), clock);
+  factories.push_back(std::make_unique<ObservingInterceptorFactory>(observers));
   builder.experimental().SetInterceptorCreators(std::move(factories));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   ASSERT_NE(port, 0);

@@ -63,7 +63,9 @@ AdminGrpcService::AdminGrpcService(Deps deps) : deps_(deps) {
   const absl::string_view service = ::warden::v1::AdminService::service_full_name();
   for (const std::string& method : MethodsOf(service)) {
     const std::string name = method.substr(method.rfind('/') + 1);
-    guards_[name] = &BindMethod(deps_.guards, service, name);
+    methods_[name] =
+        BoundMethod{.guard = &BindMethod(deps_.guards, service, name),
+                    .observers = observability::BindObservers(deps_.observers, method)};
   }
 }
 
@@ -72,19 +74,18 @@ grpc::ServerUnaryReactor* AdminGrpcService::Run(grpc::CallbackServerContext* con
                                                 absl::string_view method, WorkerPool& pool,
                                                 const grpc::ByteBuffer* request,
                                                 grpc::ByteBuffer* response, Handler handle) {
-  auto it = guards_.find(method);
-  if (it == guards_.end()) {  // not a method of the descriptor: fail closed
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "no admission guard"));
+  auto it = methods_.find(method);
+  if (it == methods_.end()) {  // not a method of the descriptor: fail closed
+    ObservedUnaryReactor* reactor = StartObserved(nullptr, *context);
+    reactor->Complete(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "no admission guard"));
     return reactor;
   }
   return OffloadUnary<Request, Response>(
-      *context, *it->second, pool, request, response,
-      [this, context, handle = std::move(handle)](const Request& in, Response& out,
-                                                  const Admitted& caller) -> absl::Status {
-        if (deps_.annotate_principal && caller.principal.has_value()) {
-          context->AddTrailingMetadata(std::string(observability::kPrincipalTrailer),
-                                       PrincipalLabel(*caller.principal));
+      *context, it->second, pool, request, response,
+      [handle = std::move(handle)](const Request& in, Response& out, const Admitted& caller,
+                                   std::string& principal) -> absl::Status {
+        if (caller.principal.has_value()) {
+          principal = PrincipalLabel(*caller.principal);
         }
         return handle(in, out, caller);
       });
@@ -337,26 +338,24 @@ grpc::ServerUnaryReactor* AdminGrpcService::ListAuditEvents(grpc::CallbackServer
 }
 
 AccountGrpcService::AccountGrpcService(core::AdminService& admin, WorkerPool& hash_pool,
-                                       guard::GuardChain& guards, bool annotate_principal)
+                                       guard::GuardChain& guards,
+                                       observability::CallObservers* observers)
     : admin_(admin),
       hash_pool_(hash_pool),
-      annotate_principal_(annotate_principal),
-      change_password_(BindMethod<::warden::v1::AccountService>(guards, "ChangePassword")) {}
+      change_password_(
+          BindMethod<::warden::v1::AccountService>(guards, observers, "ChangePassword")) {}
 
 grpc::ServerUnaryReactor* AccountGrpcService::ChangePassword(grpc::CallbackServerContext* context,
                                                              const grpc::ByteBuffer* request,
                                                              grpc::ByteBuffer* response) {
   return OffloadUnary<pb::ChangePasswordRequest, pb::ChangePasswordResponse>(
       *context, change_password_, hash_pool_, request, response,
-      [this, context](const pb::ChangePasswordRequest& in, pb::ChangePasswordResponse&,
-                      const Admitted& caller) -> absl::Status {
+      [this](const pb::ChangePasswordRequest& in, pb::ChangePasswordResponse&,
+             const Admitted& caller, std::string& principal) -> absl::Status {
         if (!caller.principal.has_value()) {
           return absl::UnauthenticatedError("sign in first: a bearer token is needed");
         }
-        if (annotate_principal_) {
-          context->AddTrailingMetadata(std::string(observability::kPrincipalTrailer),
-                                       PrincipalLabel(*caller.principal));
-        }
+        principal = PrincipalLabel(*caller.principal);
         return admin_.ChangePassword(*caller.principal, in.current_password(), in.new_password());
       });
 }

@@ -8,6 +8,7 @@
 #include "core/api_key_service.h"
 #include "core/ports/audit.h"
 #include "server/admission.h"
+#include "server/unary_call.h"
 #include "warden/v1/admin.grpc.pb.h"
 
 namespace warden::server {
@@ -46,9 +47,7 @@ class AdminGrpcService final : public RawAdminBase {
     WorkerPool& io_pool;
     WorkerPool& hash_pool;
     guard::GuardChain& guards;
-    // Name the caller in a trailer for the observing interceptor (access log); only when that
-    // interceptor is installed, since it removes the trailer before sending.
-    bool annotate_principal = false;
+    observability::CallObservers* observers = nullptr;  // null: calls are not observed
   };
   explicit AdminGrpcService(Deps deps);
 
@@ -79,7 +78,7 @@ class AdminGrpcService final : public RawAdminBase {
 
   Deps deps_;
   // Every method of the service's descriptor, by its short name ("ListUsers"), bound once.
-  absl::flat_hash_map<std::string, const guard::MethodGuard*> guards_;
+  absl::flat_hash_map<std::string, BoundMethod> methods_;
 };
 
 // warden.v1.AccountService: self-service for a signed-in user.
@@ -88,7 +87,7 @@ class AccountGrpcService final
           ::warden::v1::AccountService::Service> {
  public:
   AccountGrpcService(core::AdminService& admin, WorkerPool& hash_pool, guard::GuardChain& guards,
-                     bool annotate_principal = false);
+                     observability::CallObservers* observers = nullptr);
   grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
                                            grpc::ByteBuffer* response) override;
@@ -96,8 +95,7 @@ class AccountGrpcService final
  private:
   core::AdminService& admin_;
   WorkerPool& hash_pool_;
-  const bool annotate_principal_;
-  const guard::MethodGuard& change_password_;
+  const BoundMethod change_password_;
 };
 
 }  // namespace warden::server

@@ -82,10 +82,10 @@ grpc::Status RefusalStatus(grpc::ServerContextBase& context, const absl::Status&
 
 std::optional<Admitted> AdmitOrFinish(const guard::MethodGuard& guard,
                                       grpc::CallbackServerContext& context,
-                                      grpc::ServerUnaryReactor* reactor) {
+                                      ObservedUnaryReactor* reactor) {
   absl::StatusOr<Admitted> admitted = guard.Admit(GrpcCallView(context));
   if (!admitted.ok()) {
-    reactor->Finish(RefusalStatus(context, admitted.status()));
+    reactor->Complete(RefusalStatus(context, admitted.status()));
     return std::nullopt;
   }
   return *std::move(admitted);

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "guard/guard_chain.h"
+#include "server/observed_reactor.h"
 
 // Where gRPC meets the guard chain (guard/): the call description the guards read, binding a
 // service's methods by their generated descriptors, and finishing a refused call.
@@ -52,7 +53,7 @@ grpc::Status RefusalStatus(grpc::ServerContextBase& context, const absl::Status&
 // Admits the call or finishes `reactor` with the refusal. Returns nullopt when refused.
 std::optional<Admitted> AdmitOrFinish(const guard::MethodGuard& guard,
                                       grpc::CallbackServerContext& context,
-                                      grpc::ServerUnaryReactor* reactor);
+                                      ObservedUnaryReactor* reactor);
 
 // A server-streaming call refused at admission: finishes at once with the refusal.
 template <typename Response>

@@ -6,6 +6,7 @@
 #include "common/worker_pool.h"
 #include "core/auth_service.h"
 #include "server/admission.h"
+#include "server/unary_call.h"
 
 namespace warden::server {
 
@@ -26,11 +27,9 @@ using RawAuthService = ::auth::AuthService::WithRawCallbackMethod_Register<
 // Thread-safe. Keeps references to `auth` and both pools; they must outlive the server.
 class AuthGrpcService final : public RawAuthService {
  public:
-  // With `annotate_principal`, each call names its principal (user id) in a trailing metadata
-  // entry that the observing interceptor reads for the access log and removes before sending.
-  // Every method passes `guards` first.
+  // Every method passes `guards` first and reports its calls to `observers` (may be null).
   AuthGrpcService(core::AuthService& auth, WorkerPool& hash_pool, WorkerPool& io_pool,
-                  guard::GuardChain& guards, bool annotate_principal = false);
+                  guard::GuardChain& guards, observability::CallObservers* observers = nullptr);
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request,
@@ -49,27 +48,14 @@ class AuthGrpcService final : public RawAuthService {
                                    grpc::ByteBuffer* response) override;
 
  private:
-  // Names the call's principal for the access log (see annotate_principal).
-  void Annotate(grpc::CallbackServerContext& context, const std::string& user_id);
-  // Parses the request; on success runs `handle(request, response)` on `pool` and finishes the
-  // call with its status and serialized response. INVALID_ARGUMENT for a malformed request,
-  // RESOURCE_EXHAUSTED (with grpc-retry-pushback-ms) when the pool is full.
-  // The handler gets the parsed request, the response to fill and the admitted caller.
-  template <typename Request, typename Response, typename Handler>
-  grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context,
-                                    const guard::MethodGuard& guard, WorkerPool& pool,
-                                    const grpc::ByteBuffer* request_bytes,
-                                    grpc::ByteBuffer* response_bytes, Handler handle);
-
   core::AuthService& auth_;
   WorkerPool& hash_pool_;
   WorkerPool& io_pool_;
-  const bool annotate_principal_;
-  const guard::MethodGuard& register_guard_;
-  const guard::MethodGuard& login_guard_;
-  const guard::MethodGuard& refresh_guard_;
-  const guard::MethodGuard& validate_guard_;
-  const guard::MethodGuard& logout_guard_;
+  const BoundMethod register_;
+  const BoundMethod login_;
+  const BoundMethod refresh_;
+  const BoundMethod validate_;
+  const BoundMethod logout_;
 };
 
 }  // namespace warden::server

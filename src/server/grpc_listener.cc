@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<GrpcListener>> GrpcListener::Start(
   }
   ApplyLimits(o.limits, builder);
   if (interceptors) {
-    if (Interceptors made = interceptors(listener->gate_ != nullptr); !made.empty()) {
+    if (Interceptors made = interceptors(); !made.empty()) {
       builder.experimental().SetInterceptorCreators(std::move(made));
     }
   }

@@ -39,9 +39,8 @@ class GrpcListener {
     int max_connections_per_address = 0;
     std::vector<guard::Cidr> exempt;  // addresses without a per-address cap (trusted proxies)
   };
-  // Interceptor factories made once the listener knows whether it has a gate (the reset budget
-  // only counts connections a gate accepted).
-  using InterceptorsFor = std::function<Interceptors(bool gated)>;
+  // Makes the interceptor factories of one build of the listener.
+  using InterceptorsFor = std::function<Interceptors()>;
 
   static absl::StatusOr<std::unique_ptr<GrpcListener>> Start(
       Options options, const std::vector<grpc::Service*>& services, ConnectionTable& connections,

@@ -39,15 +39,15 @@ class GrpcListenerTest : public ::testing::Test {
 };
 
 TEST_F(GrpcListenerTest, APlaintextTcpListenerAcceptsThroughItsGateAndReportsIt) {
-  bool gated = false;
+  bool made = false;
   absl::StatusOr<std::unique_ptr<GrpcListener>> listener =
       GrpcListener::Start({.name = "grpc", .address = "127.0.0.1:0", .max_connections = 8},
-                          {&health_}, connections_, [&](bool with_gate) {
-                            gated = with_gate;
+                          {&health_}, connections_, [&] {
+                            made = true;
                             return GrpcListener::Interceptors{};
                           });
   ASSERT_THAT(listener, IsOk());
-  EXPECT_TRUE(gated);
+  EXPECT_TRUE(made);
   const std::string target = absl::StrCat("127.0.0.1:", (*listener)->port());
   EXPECT_TRUE(Check(target).ok());
   EXPECT_THAT((*listener)->Probe(), IsOk());
@@ -63,14 +63,9 @@ TEST_F(GrpcListenerTest, APlaintextTcpListenerAcceptsThroughItsGateAndReportsIt)
 
 TEST_F(GrpcListenerTest, AUnixSocketIsGrpcsOwnAndAnAddressInUseIsAClearError) {
   const std::string path = absl::StrCat("/tmp/warden-listener-", getpid(), ".sock");
-  bool gated = true;
-  absl::StatusOr<std::unique_ptr<GrpcListener>> listener = GrpcListener::Start(
-      {.name = "grpc", .address = "unix:" + path}, {&health_}, connections_, [&](bool with_gate) {
-        gated = with_gate;
-        return GrpcListener::Interceptors{};
-      });
+  absl::StatusOr<std::unique_ptr<GrpcListener>> listener =
+      GrpcListener::Start({.name = "grpc", .address = "unix:" + path}, {&health_}, connections_);
   ASSERT_THAT(listener, IsOk());
-  EXPECT_FALSE(gated);
   EXPECT_TRUE(Check("unix:" + path).ok());
   EXPECT_THAT((*listener)->Probe(), IsOk());
 

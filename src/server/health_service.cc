@@ -35,9 +35,10 @@ class HealthService::Watcher final : public QueuedWriteReactor<HealthCheckRespon
   friend class HealthService;
 };
 
-HealthService::HealthService(guard::GuardChain& guards, HealthService* mirror)
+HealthService::HealthService(guard::GuardChain& guards, HealthService* mirror,
+                             observability::CallObservers* observers)
     : mirror_(mirror),
-      check_guard_(BindMethod<::grpc::health::v1::Health>(guards, "Check")),
+      check_(BindMethod<::grpc::health::v1::Health>(guards, observers, "Check")),
       watch_guard_(BindMethod<::grpc::health::v1::Health>(guards, "Watch")) {}
 
 HealthService::~HealthService() { Shutdown(); }
@@ -93,17 +94,17 @@ void HealthService::Forget(Watcher* watcher) {
 grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* context,
                                                const HealthCheckRequest* request,
                                                HealthCheckResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!AdmitOrFinish(check_guard_, *context, reactor).has_value()) {
+  ObservedUnaryReactor* reactor = StartObserved(check_.observers, *context);
+  if (!AdmitOrFinish(*check_.guard, *context, reactor).has_value()) {
     return reactor;
   }
   const ServingStatus status = StatusOf(request->service());
   if (status == HealthCheckResponse::SERVICE_UNKNOWN) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service"));
+    reactor->Complete(grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service"));
     return reactor;
   }
   response->set_status(status);
-  reactor->Finish(grpc::Status::OK);
+  reactor->Complete(grpc::Status::OK);
   return reactor;
 }
 

@@ -7,6 +7,7 @@
 
 #include "health/v1/health.grpc.pb.h"
 #include "server/admission.h"
+#include "server/unary_call.h"
 
 namespace warden::server {
 
@@ -20,9 +21,11 @@ class HealthService final : public ::grpc::health::v1::Health::CallbackService {
  public:
   using ServingStatus = ::grpc::health::v1::HealthCheckResponse::ServingStatus;
 
-  // Check and Watch pass `guards`. Every SetServing and Shutdown is applied to `mirror` too
+  // Check and Watch pass `guards`; Check reports its calls to `observers` (may be null; Watch is
+  // observed by the interceptor). Every SetServing and Shutdown is applied to `mirror` too
   // (another listener's instance: a service object serves one server); it may be null.
-  explicit HealthService(guard::GuardChain& guards, HealthService* mirror = nullptr);
+  explicit HealthService(guard::GuardChain& guards, HealthService* mirror = nullptr,
+                         observability::CallObservers* observers = nullptr);
   ~HealthService() override;
 
   // Sets `service` ("" for the whole server) to SERVING or NOT_SERVING. Ignored after Shutdown.
@@ -48,7 +51,7 @@ class HealthService final : public ::grpc::health::v1::Health::CallbackService {
   std::set<Watcher*> watchers_;
   bool shut_down_ = false;
   HealthService* const mirror_;
-  const guard::MethodGuard& check_guard_;
+  const BoundMethod check_;
   const guard::MethodGuard& watch_guard_;
 };
 

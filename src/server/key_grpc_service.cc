@@ -7,8 +7,8 @@ namespace warden::server {
 grpc::ServerUnaryReactor* KeyGrpcService::GetJwks(grpc::CallbackServerContext* context,
                                                   const ::warden::v1::GetJwksRequest* /*request*/,
                                                   ::warden::v1::GetJwksResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!AdmitOrFinish(get_jwks_, *context, reactor).has_value()) {
+  ObservedUnaryReactor* reactor = StartObserved(get_jwks_.observers, *context);
+  if (!AdmitOrFinish(*get_jwks_.guard, *context, reactor).has_value()) {
     return reactor;
   }
   const std::string json = jwks_json_();
@@ -31,7 +31,7 @@ grpc::ServerUnaryReactor* KeyGrpcService::GetJwks(grpc::CallbackServerContext* c
   }
   response->set_jwks_json(json);
   response->set_max_age_seconds(max_age_.count());
-  reactor->Finish(grpc::Status::OK);
+  reactor->Complete(grpc::Status::OK);
   return reactor;
 }
 

@@ -5,19 +5,21 @@
 #include <string>
 
 #include "server/admission.h"
+#include "server/unary_call.h"
 #include "warden/v1/keys.grpc.pb.h"
 
 namespace warden::server {
 
 // warden.v1.KeyService: the public signing keys over gRPC, the same JWK Set the HTTP listener
-// serves. Thread-safe; `jwks_json` must be thread-safe too.
+// serves. Calls are reported to `observers` (may be null). Thread-safe; `jwks_json` must be
+// thread-safe too.
 class KeyGrpcService final : public ::warden::v1::KeyService::CallbackService {
  public:
   KeyGrpcService(std::function<std::string()> jwks_json, std::chrono::seconds max_age,
-                 guard::GuardChain& guards)
+                 guard::GuardChain& guards, observability::CallObservers* observers = nullptr)
       : jwks_json_(std::move(jwks_json)),
         max_age_(max_age),
-        get_jwks_(BindMethod<::warden::v1::KeyService>(guards, "GetJwks")) {}
+        get_jwks_(BindMethod<::warden::v1::KeyService>(guards, observers, "GetJwks")) {}
 
   grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
                                     const ::warden::v1::GetJwksRequest* request,
@@ -26,7 +28,7 @@ class KeyGrpcService final : public ::warden::v1::KeyService::CallbackService {
  private:
   const std::function<std::string()> jwks_json_;
   const std::chrono::seconds max_age_;
-  const guard::MethodGuard& get_jwks_;
+  const BoundMethod get_jwks_;
 };
 
 }  // namespace warden::server

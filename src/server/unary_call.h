@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/call_context.h"
 #include "common/worker_pool.h"
-#include "observability/access_log.h"
 #include "server/admission.h"
+#include "server/observed_reactor.h"
 
 // Shared plumbing of Warden's raw (ByteBuffer) unary handlers: parse, admit, offload to a
 // bounded pool, reply. Raw methods let Warden answer a malformed request with INVALID_ARGUMENT
@@ -21,24 +21,6 @@
 namespace warden::server {
 
 inline constexpr char kRetryPushbackMs[] = "1000";
-
-// The call's trace id: from a valid W3C traceparent, else the one the observing interceptor
-// made (x-warden-trace-id), else empty.
-inline std::string TraceIdOf(const grpc::CallbackServerContext& context) {
-  const auto& metadata = context.client_metadata();
-  if (auto it = metadata.find("traceparent"); it != metadata.end()) {
-    std::string id = observability::TraceIdFromTraceparent(
-        absl::string_view(it->second.data(), it->second.size()));
-    if (!id.empty()) {
-      return id;
-    }
-  }
-  if (auto it = metadata.find("x-warden-trace-id");
-      it != metadata.end() && it->second.size() == 32) {
-    return std::string(it->second.data(), it->second.size());
-  }
-  return "";
-}
 
 template <typename Message>
 bool Parse(const grpc::ByteBuffer* bytes, Message& message) {
@@ -57,53 +39,72 @@ inline grpc::Status Malformed(const std::string& type) {
                       "malformed request: not a valid " + type + " message");
 }
 
-// Finishes with `status`, serializing `response` first when the call succeeded.
+// Finishes with `status`, serializing `response` first when the call succeeded; `principal`
+// names the caller for the access log.
 template <typename Response>
-void Reply(grpc::CallbackServerContext& context, grpc::ServerUnaryReactor* reactor,
-           const absl::Status& status, const Response& response, grpc::ByteBuffer* bytes) {
+void Reply(grpc::CallbackServerContext& context, ObservedUnaryReactor* reactor,
+           const absl::Status& status, const Response& response, grpc::ByteBuffer* bytes,
+           absl::string_view principal = {}) {
   if (!status.ok()) {
-    reactor->Finish(RefusalStatus(context, status));
+    reactor->Complete(RefusalStatus(context, status), principal);
     return;
   }
-  reactor->Finish(Serialize(response, bytes));
+  reactor->Complete(Serialize(response, bytes), principal);
 }
 
-// Admits the call, parses the request and runs `handle(request, response, admitted)` on `pool`,
-// finishing the call with its status and serialized response. INVALID_ARGUMENT for a malformed
-// request, RESOURCE_EXHAUSTED (retry-after, grpc-retry-pushback-ms) when the pool is full.
+// One method of a handler: its admission guard and its observers.
+struct BoundMethod {
+  const guard::MethodGuard* guard;
+  const observability::MethodObservers* observers;  // nullptr: not observed
+};
+
+// Binds `method` of `Service` in `guards` (see BindMethod) and in `observers` (may be null).
+template <typename Service>
+BoundMethod BindMethod(guard::GuardChain& guards, observability::CallObservers* observers,
+                       absl::string_view method, guard::MethodOptions options = {}) {
+  return BoundMethod{.guard = &BindMethod<Service>(guards, method, options),
+                     .observers = observability::BindObservers(
+                         observers, absl::StrCat("/", Service::service_full_name(), "/", method))};
+}
+
+// Admits the call, parses the request and runs `handle(request, response, admitted, principal)`
+// on `pool`, finishing the call with its status and serialized response; the handler may name
+// the caller in `principal` for the access log. INVALID_ARGUMENT for a malformed request,
+// RESOURCE_EXHAUSTED (retry-after, grpc-retry-pushback-ms) when the pool is full.
 template <typename Request, typename Response, typename Handler>
-grpc::ServerUnaryReactor* OffloadUnary(grpc::CallbackServerContext& call,
-                                       const guard::MethodGuard& guard, WorkerPool& pool,
-                                       const grpc::ByteBuffer* request_bytes,
+grpc::ServerUnaryReactor* OffloadUnary(grpc::CallbackServerContext& call, BoundMethod method,
+                                       WorkerPool& pool, const grpc::ByteBuffer* request_bytes,
                                        grpc::ByteBuffer* response_bytes, Handler handle) {
   grpc::CallbackServerContext* context = &call;
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Admitted> admitted = AdmitOrFinish(guard, *context, reactor);
+  ObservedUnaryReactor* reactor = StartObserved(method.observers, *context);
+  std::optional<Admitted> admitted = AdmitOrFinish(*method.guard, *context, reactor);
   if (!admitted.has_value()) {
     return reactor;
   }
   auto request = std::make_unique<Request>();
   if (!Parse(request_bytes, *request)) {
-    reactor->Finish(Malformed(Request::descriptor()->full_name()));
+    reactor->Complete(Malformed(Request::descriptor()->full_name()));
     return reactor;
   }
   const bool queued =
-      pool.TrySubmit([context, reactor, response_bytes, handle, trace_id = TraceIdOf(*context),
+      pool.TrySubmit([context, reactor, response_bytes, handle, trace_id = reactor->trace_id(),
                       request = std::shared_ptr<Request>(std::move(request)),
                       caller = std::make_shared<Admitted>(*std::move(admitted))] {
         ScopedTraceId trace(trace_id);
         if (context->IsCancelled()) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+          reactor->Complete(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
           return;
         }
         Response response;
-        const absl::Status status = handle(*request, response, *caller);
-        Reply(*context, reactor, status, response, response_bytes);
+        std::string principal;
+        const absl::Status status = handle(*request, response, *caller, principal);
+        Reply(*context, reactor, status, response, response_bytes, principal);
       });
   if (!queued) {
     context->AddTrailingMetadata("retry-after", "1");
     context->AddTrailingMetadata("grpc-retry-pushback-ms", kRetryPushbackMs);
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry later"));
+    reactor->Complete(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry later"));
   }
   return reactor;
 }

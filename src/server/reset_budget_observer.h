@@ -1,7 +1,5 @@
 #pragma once
 
-#include <grpcpp/support/server_interceptor.h>
-
 #include "common/clock.h"
 #include "common/connection_table.h"
 #include "observability/call_observer.h"
@@ -14,13 +12,13 @@ namespace warden::server {
 // the one observer that acts rather than only observes (docs/adr/0016-edge-hardening.md);
 // it never rejects a call, it ends a connection that is no longer making calls.
 //
-// Thread-safe. Keeps references to `table` and `clock`.
+// Connections a gate did not accept (no "fd:N" peer) are not counted. Thread-safe. Keeps references
+// to `table` and `clock`.
 class ResetBudgetObserverFactory final : public observability::CallObserverFactory {
  public:
   ResetBudgetObserverFactory(ConnectionTable& table, const Clock& clock)
       : table_(table), clock_(clock) {}
-  std::unique_ptr<observability::CallObserver> Create(
-      grpc::experimental::ServerRpcInfo* info) override;
+  std::unique_ptr<observability::MethodObserver> ForMethod(absl::string_view method) override;
 
  private:
   ConnectionTable& table_;
