@@ -31,10 +31,18 @@ class JwtCodec final : public core::AccessTokenCodec {
 
  private:
   const SigningKey* FindKey(absl::string_view kid) const;
+  // The key of a header this codec writes, byte for byte, or nullptr.
+  const SigningKey* KeyOfKnownHeader(absl::string_view encoded) const;
+  // The key an arbitrary header names, once its alg, typ and kid are checked, or nullptr.
+  const SigningKey* KeyOfHeader(absl::string_view encoded) const;
 
   SigningKey active_;
   std::vector<SigningKey> trusted_;
   std::string encoded_header_;  // the active key's header, precomputed
+  // The header each key signs with, encoded, and its key (an index into trusted_, npos for
+  // active_; not a pointer, the codec may be moved): a token whose header is byte for byte one
+  // of these needs no header parse.
+  std::vector<std::pair<std::string, size_t>> known_headers_;
 };
 
 }  // namespace warden::crypto

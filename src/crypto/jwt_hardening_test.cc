@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/testing/fake_clock.h"
 #include "common/testing/status_matchers.h"
@@ -152,6 +153,39 @@ TEST_F(JwtHardeningTest, MalformedEncodingIsRefused) {
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(Check(absl::StrCat(parts[0], ".", B64("[]"), ".", parts[2])),
               StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+// One encoding per token: the same bytes spelled another way (spare low bits set in the last
+// digit, whitespace) are refused, whichever part carries them.
+TEST_F(JwtHardeningTest, NonCanonicalOrSpacedBase64IsRefused) {
+  const std::string token = Signed(Header(), Payload());
+  ASSERT_TRUE(Check(token).ok());
+  const std::vector<std::string> parts = absl::StrSplit(token, '.');
+  const std::string digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  int spelled = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].size() % 4 == 0) {
+      continue;  // no spare bits to set
+    }
+    std::vector<std::string> changed = parts;
+    changed[i].back() = digits[digits.find(parts[i].back()) | 1];
+    std::string same_bytes;
+    ASSERT_TRUE(absl::WebSafeBase64Unescape(changed[i], &same_bytes));
+    std::string original;
+    ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[i], &original));
+    ASSERT_EQ(same_bytes, original) << "the change must not alter the bytes";
+    EXPECT_THAT(Check(absl::StrJoin(changed, ".")), StatusIs(absl::StatusCode::kUnauthenticated))
+        << "part " << i;
+    ++spelled;
+  }
+  EXPECT_GT(spelled, 0);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::vector<std::string> spaced = parts;
+    spaced[i].insert(4, " ");
+    EXPECT_THAT(Check(absl::StrJoin(spaced, ".")), StatusIs(absl::StatusCode::kUnauthenticated));
+    spaced[i].replace(4, 1, "\n");
+    EXPECT_THAT(Check(absl::StrJoin(spaced, ".")), StatusIs(absl::StatusCode::kUnauthenticated));
+  }
 }
 
 TEST_F(JwtHardeningTest, MegabyteTokenIsRefusedWithoutParsing) {
