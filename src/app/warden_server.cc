@@ -31,13 +31,23 @@ WardenServer::WardenServer(const config::ServerConfig& config)
 absl::StatusOr<std::unique_ptr<WardenServer>> WardenServer::Start(
     const config::ServerConfig& config) {
   std::unique_ptr<WardenServer> server(new WardenServer(config));
-  for (absl::Status (WardenServer::*step)() :
-       {&WardenServer::PrepareProcess, &WardenServer::BuildCore, &WardenServer::BuildAdministration,
-        &WardenServer::StartGrpc, &WardenServer::StartPublicEndpoints,
-        &WardenServer::StartHealthListener}) {
-    if (absl::Status done = (server.get()->*step)(); !done.ok()) {
+  struct Step {
+    const char* name;
+    absl::Status (WardenServer::*run)();
+  };
+  for (const Step& step : {Step{"process", &WardenServer::PrepareProcess},
+                           Step{"core", &WardenServer::BuildCore},
+                           Step{"administration", &WardenServer::BuildAdministration},
+                           Step{"grpc", &WardenServer::StartGrpc},
+                           Step{"http", &WardenServer::StartPublicEndpoints},
+                           Step{"health listener", &WardenServer::StartHealthListener}}) {
+    const auto began = std::chrono::steady_clock::now();
+    if (absl::Status done = (server.get()->*step.run)(); !done.ok()) {
       return done;
     }
+    spdlog::debug("start-up: {} took {:.1f} ms", step.name,
+                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
+                      .count());
   }
   server->StartBackground();
   return server;

@@ -37,18 +37,12 @@ std::string NewUuidV4(RandomSource& random) {
 }
 
 absl::StatusOr<std::unique_ptr<AuthService>> AuthService::Create(Ports ports, Options options) {
-  absl::StatusOr<std::string> dummy =
-      ports.hasher.Hash(absl::WebSafeBase64Escape(ports.random.Bytes(24)));
-  if (!dummy.ok()) {
-    return dummy.status();
-  }
-  return std::unique_ptr<AuthService>(new AuthService(ports, std::move(options), *dummy));
+  return std::unique_ptr<AuthService>(new AuthService(ports, std::move(options)));
 }
 
-AuthService::AuthService(Ports ports, Options options, std::string dummy_hash)
+AuthService::AuthService(Ports ports, Options options)
     : ports_(ports),
       options_(std::move(options)),
-      dummy_hash_(std::move(dummy_hash)),
       validator_(ports.codec, ports.revocations, ports.clock,
                  AccessTokenValidator::Options{.issuer = options_.issuer,
                                                .audience = options_.audience,
@@ -140,6 +134,21 @@ absl::StatusOr<TokenPair> AuthService::Login(absl::string_view username, absl::s
   return result;
 }
 
+void AuthService::SpendAPasswordCheck(absl::string_view password) {
+  bool made_now = false;
+  absl::call_once(dummy_once_, [this, &made_now] {
+    const auto started = ports_.clock.SteadyNow();
+    absl::StatusOr<std::string> dummy =
+        ports_.hasher.Hash(absl::WebSafeBase64Escape(ports_.random.Bytes(24)));
+    events_.OnPasswordHash(ports_.clock.SteadyNow() - started);
+    dummy_hash_ = dummy.ok() ? *std::move(dummy) : "";
+    made_now = true;
+  });
+  if (!made_now && !dummy_hash_.empty()) {
+    (void)TimedVerify(password, dummy_hash_);
+  }
+}
+
 absl::StatusOr<bool> AuthService::TimedVerify(absl::string_view password, absl::string_view hash) {
   const auto started = ports_.clock.SteadyNow();
   absl::StatusOr<bool> matches = ports_.hasher.Verify(password, hash);
@@ -211,7 +220,7 @@ absl::StatusOr<TokenPair> AuthService::LoginInternal(absl::string_view username,
       return FromStore(user.status());
     }
     // Spend the same time as a real check, so response time does not tell who exists.
-    (void)TimedVerify(password, dummy_hash_);
+    SpendAPasswordCheck(password);
     Audit("login_failure", "", std::string(username.substr(0, kMaxUsernameLength)), "",
           "unknown_user");
     RecordLoginFailure(account, peer);

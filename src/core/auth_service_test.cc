@@ -104,13 +104,20 @@ TEST_F(AuthServiceTest, TwoLoginsInOneSecondGiveDifferentTokens) {
 
 TEST_F(AuthServiceTest, UnknownUserAndWrongPasswordLookTheSame) {
   RegisterAlice();
-  const int before = hasher_.verifications.load();
+  const int verified = hasher_.verifications.load();
+  const int hashed = hasher_.hashes.load();
   absl::StatusOr<TokenPair> wrong = auth_->Login("alice", "wrong password");
   absl::StatusOr<TokenPair> unknown = auth_->Login("mallory", "wrong password");
   EXPECT_EQ(wrong.status(), unknown.status());
   EXPECT_THAT(unknown, StatusIs(absl::StatusCode::kUnauthenticated));
-  // Both paths verified a password hash (the unknown one against the dummy).
-  EXPECT_EQ(hasher_.verifications.load() - before, 2);
+  // Each spent one password hash's work: the wrong password a check, the first unknown user the
+  // making of the dummy hash (not made at start-up).
+  EXPECT_EQ(hasher_.verifications.load() - verified, 1);
+  EXPECT_EQ(hasher_.hashes.load() - hashed, 1);
+  // Every later unknown user checks against that dummy, as a known user's password is checked.
+  EXPECT_THAT(auth_->Login("trudy", "wrong password"), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_EQ(hasher_.verifications.load() - verified, 2);
+  EXPECT_EQ(hasher_.hashes.load() - hashed, 1);
 }
 
 TEST_F(AuthServiceTest, LoginRequiresBothFields) {

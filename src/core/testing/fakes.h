@@ -16,10 +16,11 @@
 
 namespace warden::core {
 
-// "fake$<password>": instant, for tests of the use cases. Counts Verify calls.
+// "fake$<password>": instant, for tests of the use cases. Counts Hash and Verify calls.
 class FakePasswordHasher final : public PasswordHasher {
  public:
   absl::StatusOr<std::string> Hash(absl::string_view password) const override {
+    hashes.fetch_add(1);
     return absl::StrCat("fake$", password);
   }
   absl::StatusOr<bool> Verify(absl::string_view password, absl::string_view hash) const override {
@@ -31,6 +32,7 @@ class FakePasswordHasher final : public PasswordHasher {
   }
   bool NeedsRehash(absl::string_view) const override { return false; }
   mutable std::atomic<int> verifications{0};
+  mutable std::atomic<int> hashes{0};
 };
 
 // Hands out opaque tokens "fake-token-N" and remembers their claims. Thread-safe.
