@@ -3,12 +3,15 @@
 # Per round: ValidateToken alone (idle), then the same ValidateToken load while FLOOD_RATE (default 1000) Login calls a second, from up to FLOOD_CONCURRENCY (256) at once,
 # Login calls hammer the server; prints p50/p99 of both and the p99 ratio. Every load run is
 # bounded by --seconds and stops by itself; loopback only.
+# Then the same ValidateToken load against the bare floor server, idle and while a separate
+# process hashes argon2id on every core at SCHED_IDLE (token_bench): what the machine itself does
+# to the tail when memory-hard hashing shares it (set FLOOR_REFERENCE=0 to skip).
 #   bench/overload.sh [SECONDS_PER_RUN] [ROUNDS]
 set -euo pipefail
 seconds=${1:-10}
 rounds=${2:-3}
 source "$(dirname "$0")/lib.sh"
-bench_init wardend warden load
+bench_init wardend warden load floor_server token_bench
 
 # The flood comes from one address: lift the per-address Login limit and the address lockout so
 # that the hashing pool, not the rate limiter, is what sheds it.
@@ -35,3 +38,18 @@ for round in $(seq "$rounds"); do
   awk -v a="$(field p99_us "$idle")" -v b="$(field p99_us "$loaded")" \
     'BEGIN { printf "round %d p99 flooded/idle = %.2f\n", '"$round"', b / a }'
 done
+[[ ${FLOOR_REFERENCE:-1} == 1 ]] || exit 0
+start_server floor "$bin/floor_server"
+floor_port=$(wait_port floor)
+idle=$($bin/load --target "127.0.0.1:$floor_port" --rpc validate --token "$token" --seconds "$seconds" --concurrency 8 --rate "${VALIDATE_RATE:-2000}")
+chrt -i 0 $bin/token_bench --benchmark_filter="Argon2idOwasp/real_time/threads:$(nproc)\$" \
+  --benchmark_min_time=$((seconds + 1)) >"$work/hash.txt" 2>&1 &
+hash_pid=$!
+sleep 1
+loaded=$($bin/load --target "127.0.0.1:$floor_port" --rpc validate --token "$token" --seconds "$seconds" --concurrency 8 --rate "${VALIDATE_RATE:-2000}")
+wait "$hash_pid"
+echo "floor idle:                 $idle"
+echo "floor beside idle hashing:  $loaded"
+echo "hashing beside it:          $(grep -E '^BM_' "$work/hash.txt" | tail -1)"
+awk -v a="$(field p99_us "$idle")" -v b="$(field p99_us "$loaded")" \
+  'BEGIN { printf "floor p99 beside hashing/idle = %.2f\n", b / a }'
