@@ -117,18 +117,6 @@ def _add(attack):
 for _attack in ATTACKS:
     _add(_attack)
 
-# Open (issue #11): nginx refuses the oversized field at once, then its lingering close reads
-# and discards what the attacker keeps sending (2 GiB in 5 s here, on the two cores the
-# legitimate path needs too): legitimate p99 26-90 ms against a bar of 31 ms on a quiet machine.
-# Bounding the lingering close (lingering_time 1s) fixes this row but makes Rapid Reset with
-# DATA and the empty DATA flood reconnect instead of being tarpitted (p99 58-73 ms, over the bar),
-# measured 2026-12-03. The row runs by hand (WARDEN_ABUSE_ALL=1).
-if os.environ.get("WARDEN_ABUSE_ALL") != "1":
-    AbuseTest.test_continuation_flood_fronted = unittest.skip(
-        "open in #11: nginx lingering close reads the flood (p99 26-90 ms, bar ~31 when quiet)")(
-            AbuseTest.test_continuation_flood_fronted)
-
-
 def _hard_limit_1024(attack):
     def test(self):
         # Soft and hard limit 1024: raising the soft limit cannot help, the gate's cap must.
