@@ -4,13 +4,13 @@
 //   startup RUNS -- SERVER_COMMAND...
 // "{port}" in the command becomes a loopback port the kernel just handed out (bound to port 0,
 // then closed). Every wait is bounded (10 s per start); the server is stopped with SIGTERM.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
-#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,9 +104,8 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::microseconds(200));
         continue;
       }
-      auto stub = grpc::health::v1::Health::NewStub(
-          grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                              grpc::InsecureChannelCredentials()));
+      auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+          "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
       grpc::health::v1::HealthCheckResponse response;

@@ -35,19 +35,19 @@ absl::StatusOr<std::unique_ptr<WardenServer>> WardenServer::Start(
     const char* name;
     absl::Status (WardenServer::*run)();
   };
-  for (const Step& step : {Step{"process", &WardenServer::PrepareProcess},
-                           Step{"core", &WardenServer::BuildCore},
-                           Step{"administration", &WardenServer::BuildAdministration},
-                           Step{"grpc", &WardenServer::StartGrpc},
-                           Step{"http", &WardenServer::StartPublicEndpoints},
-                           Step{"health listener", &WardenServer::StartHealthListener}}) {
+  for (const Step& step :
+       {Step{"process", &WardenServer::PrepareProcess}, Step{"core", &WardenServer::BuildCore},
+        Step{"administration", &WardenServer::BuildAdministration},
+        Step{"grpc", &WardenServer::StartGrpc}, Step{"http", &WardenServer::StartPublicEndpoints},
+        Step{"health listener", &WardenServer::StartHealthListener}}) {
     const auto began = std::chrono::steady_clock::now();
     if (absl::Status done = (server.get()->*step.run)(); !done.ok()) {
       return done;
     }
-    spdlog::debug("start-up: {} took {:.1f} ms", step.name,
-                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
-                      .count());
+    spdlog::debug(
+        "start-up: {} took {:.1f} ms", step.name,
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
+            .count());
   }
   server->StartBackground();
   return server;

@@ -115,7 +115,8 @@ TEST_F(AuthServiceTest, UnknownUserAndWrongPasswordLookTheSame) {
   EXPECT_EQ(hasher_.verifications.load() - verified, 1);
   EXPECT_EQ(hasher_.hashes.load() - hashed, 1);
   // Every later unknown user checks against that dummy, as a known user's password is checked.
-  EXPECT_THAT(auth_->Login("trudy", "wrong password"), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(auth_->Login("trudy", "wrong password"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_EQ(hasher_.verifications.load() - verified, 2);
   EXPECT_EQ(hasher_.hashes.load() - hashed, 1);
 }
