@@ -121,6 +121,45 @@ TEST_F(AuthServiceTest, UnknownUserAndWrongPasswordLookTheSame) {
   EXPECT_EQ(hasher_.hashes.load() - hashed, 1);
 }
 
+// A hasher whose Hash always fails (as if out of memory) and counts its calls.
+class FailingHashHasher final : public PasswordHasher {
+ public:
+  absl::StatusOr<std::string> Hash(absl::string_view) const override {
+    hashes.fetch_add(1);
+    return absl::ResourceExhaustedError("no memory");
+  }
+  absl::StatusOr<bool> Verify(absl::string_view, absl::string_view) const override {
+    verifications.fetch_add(1);
+    return false;
+  }
+  bool NeedsRehash(absl::string_view) const override { return false; }
+  mutable std::atomic<int> hashes{0};
+  mutable std::atomic<int> verifications{0};
+};
+
+TEST_F(AuthServiceTest, AnUnknownUserCostsAHashEvenWhenTheDummyCannotBeMade) {
+  FailingHashHasher failing;
+  const AuthService::Ports fake = FakePorts();
+  std::unique_ptr<AuthService> auth =
+      AuthService::Create(AuthService::Ports{.users = fake.users,
+                                             .sessions = fake.sessions,
+                                             .hasher = failing,
+                                             .codec = fake.codec,
+                                             .random = fake.random,
+                                             .token_hasher = fake.token_hasher,
+                                             .sealer = fake.sealer,
+                                             .revocations = fake.revocations,
+                                             .clock = fake.clock},
+                          {})
+          .value();
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_THAT(auth->Login("mallory", "wrong password"),
+                StatusIs(absl::StatusCode::kUnauthenticated));
+    // Each answer spent one hash's work: no fast "no such user" to time.
+    EXPECT_EQ(failing.hashes.load() + failing.verifications.load(), i);
+  }
+}
+
 TEST_F(AuthServiceTest, LoginRequiresBothFields) {
   EXPECT_THAT(auth_->Login("", "x"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(auth_->Login("alice", ""), StatusIs(absl::StatusCode::kInvalidArgument));
