@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "auth.grpc.pb.h"
+#include "observability/testing/metric_sample.h"
 
 namespace warden::observability {
 namespace {
@@ -30,32 +31,7 @@ class StubAuth final : public ::auth::AuthService::CallbackService {
   }
 };
 
-// Returns the value of the sample whose labels include all of `want`, or -1.
-double Sample(prometheus::Registry& registry, const std::string& name,
-              const std::map<std::string, std::string>& want) {
-  for (const prometheus::MetricFamily& family : registry.Collect()) {
-    if (family.name != name) {
-      continue;
-    }
-    for (const prometheus::ClientMetric& metric : family.metric) {
-      size_t matched = 0;
-      for (const prometheus::ClientMetric::Label& label : metric.label) {
-        auto it = want.find(label.name);
-        matched += it != want.end() && it->second == label.value;
-      }
-      if (matched == want.size()) {
-        if (family.type == prometheus::MetricType::Histogram) {
-          return static_cast<double>(metric.histogram.sample_count);
-        }
-        if (family.type == prometheus::MetricType::Gauge) {
-          return metric.gauge.value;
-        }
-        return metric.counter.value;
-      }
-    }
-  }
-  return -1;
-}
+using ::warden::observability::testing::SampleOf;
 
 TEST(GrpcServerMetricsTest, CountsByMethodAndCodeWithGoGrpcPrometheusNames) {
   prometheus::Registry registry;
@@ -82,7 +58,7 @@ TEST(GrpcServerMetricsTest, CountsByMethodAndCodeWithGoGrpcPrometheusNames) {
                                                        {"grpc_type", "unary"}};
   std::map<std::string, std::string> unauthenticated = validate;
   unauthenticated["grpc_code"] = "Unauthenticated";
-  EXPECT_EQ(Sample(registry, "grpc_server_handled_total", unauthenticated), 0);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_handled_total", unauthenticated), 0);
 
   auto stub = ::auth::AuthService::NewStub(
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
@@ -97,19 +73,19 @@ TEST(GrpcServerMetricsTest, CountsByMethodAndCodeWithGoGrpcPrometheusNames) {
   ASSERT_TRUE(stub->Login(&context, {}, &response).ok());
   server->Shutdown();
 
-  EXPECT_EQ(Sample(registry, "grpc_server_started_total", validate), 3);
-  EXPECT_EQ(Sample(registry, "grpc_server_handled_total", unauthenticated), 3);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_started_total", validate), 3);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_handled_total", unauthenticated), 3);
   std::map<std::string, std::string> ok = validate;
   ok["grpc_code"] = "OK";
-  EXPECT_EQ(Sample(registry, "grpc_server_handled_total", ok), 0) << "errors are not successes";
-  EXPECT_EQ(Sample(registry, "grpc_server_handling_seconds", validate), 3);
-  EXPECT_EQ(Sample(registry, "grpc_server_msg_received_total", validate), 3);
-  EXPECT_EQ(Sample(registry, "grpc_server_msg_sent_total", validate), 0);
-  EXPECT_EQ(Sample(registry, "grpc_server_handled_total",
-                   {{"grpc_method", "Login"}, {"grpc_code", "OK"}}),
+  EXPECT_EQ(SampleOf(registry, "grpc_server_handled_total", ok), 0) << "errors are not successes";
+  EXPECT_EQ(SampleOf(registry, "grpc_server_handling_seconds", validate), 3);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_msg_received_total", validate), 3);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_msg_sent_total", validate), 0);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_handled_total",
+                     {{"grpc_method", "Login"}, {"grpc_code", "OK"}}),
             1);
-  EXPECT_EQ(Sample(registry, "grpc_server_msg_sent_total", {{"grpc_method", "Login"}}), 1);
-  EXPECT_EQ(Sample(registry, "warden_grpc_inflight_requests", {}), 0);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_msg_sent_total", {{"grpc_method", "Login"}}), 1);
+  EXPECT_EQ(SampleOf(registry, "warden_grpc_inflight_requests", {}), 0);
 
   const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
   EXPECT_NE(text.find("grpc_server_handled_total{grpc_code=\"Unauthenticated\",grpc_method="

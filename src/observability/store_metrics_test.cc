@@ -4,6 +4,7 @@
 
 #include "common/testing/fake_clock.h"
 #include "common/testing/status_matchers.h"
+#include "observability/testing/metric_sample.h"
 #include "storage/memory/memory_stores.h"
 
 namespace warden::observability {
@@ -38,21 +39,7 @@ class DownUserStore final : public core::UserStore {
 };
 
 double Value(prometheus::Registry& registry, const std::string& name, const std::string& op) {
-  for (const auto& family : registry.Collect()) {
-    if (family.name != name) {
-      continue;
-    }
-    for (const auto& metric : family.metric) {
-      for (const auto& label : metric.label) {
-        if (label.name == "op" && label.value == op) {
-          return family.type == prometheus::MetricType::Histogram
-                     ? static_cast<double>(metric.histogram.sample_count)
-                     : metric.counter.value;
-        }
-      }
-    }
-  }
-  return -1;
+  return ::warden::observability::testing::SampleOf(registry, name, {{"op", op}});
 }
 
 TEST(StoreMetricsTest, TimesOperationsAndCountsOnlyRealErrors) {

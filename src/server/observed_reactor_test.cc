@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "auth.grpc.pb.h"
 #include "observability/grpc_metrics.h"
+#include "observability/testing/metric_sample.h"
 
 namespace warden::server {
 namespace {
@@ -85,27 +86,7 @@ class Service final : public ::auth::AuthService::CallbackService {
   const observability::MethodObservers* validate_;
 };
 
-double Value(prometheus::Registry& registry, const std::string& name,
-             const std::map<std::string, std::string>& want) {
-  for (const prometheus::MetricFamily& family : registry.Collect()) {
-    if (family.name != name) {
-      continue;
-    }
-    for (const prometheus::ClientMetric& metric : family.metric) {
-      size_t matched = 0;
-      for (const prometheus::ClientMetric::Label& label : metric.label) {
-        auto it = want.find(label.name);
-        matched += it != want.end() && it->second == label.value;
-      }
-      if (matched == want.size()) {
-        return family.type == prometheus::MetricType::Histogram
-                   ? static_cast<double>(metric.histogram.sample_count)
-                   : metric.counter.value;
-      }
-    }
-  }
-  return -1;
-}
+using observability::testing::SampleOf;
 
 TEST(ObservedUnaryReactorTest, AHandlerReportsItsOwnCallsOnceAndTheInterceptorTheRest) {
   prometheus::Registry registry;
@@ -156,21 +137,21 @@ TEST(ObservedUnaryReactorTest, AHandlerReportsItsOwnCallsOnceAndTheInterceptorTh
 
   const std::map<std::string, std::string> validate = {{"grpc_method", "ValidateToken"}};
   // Once each: had the interceptor observed ValidateToken too, every count would be doubled.
-  EXPECT_EQ(Value(registry, "grpc_server_started_total", validate), 2);
-  EXPECT_EQ(Value(registry, "grpc_server_msg_received_total", validate), 2);
-  EXPECT_EQ(Value(registry, "grpc_server_msg_sent_total", validate), 1) << "only the OK call";
-  EXPECT_EQ(Value(registry, "grpc_server_handling_seconds", validate), 2);
-  EXPECT_EQ(Value(registry, "grpc_server_handled_total",
-                  {{"grpc_method", "ValidateToken"}, {"grpc_code", "OK"}}),
+  EXPECT_EQ(SampleOf(registry, "grpc_server_started_total", validate), 2);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_msg_received_total", validate), 2);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_msg_sent_total", validate), 1) << "only the OK call";
+  EXPECT_EQ(SampleOf(registry, "grpc_server_handling_seconds", validate), 2);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_handled_total",
+                     {{"grpc_method", "ValidateToken"}, {"grpc_code", "OK"}}),
             1);
-  EXPECT_EQ(Value(registry, "grpc_server_handled_total",
-                  {{"grpc_method", "ValidateToken"}, {"grpc_code", "Unauthenticated"}}),
+  EXPECT_EQ(SampleOf(registry, "grpc_server_handled_total",
+                     {{"grpc_method", "ValidateToken"}, {"grpc_code", "Unauthenticated"}}),
             1);
   // Login has no reporting handler: the interceptor counts it.
-  EXPECT_EQ(
-      Value(registry, "grpc_server_handled_total", {{"grpc_method", "Login"}, {"grpc_code", "OK"}}),
-      1);
-  EXPECT_EQ(Value(registry, "warden_grpc_inflight_requests", {}), 0);
+  EXPECT_EQ(SampleOf(registry, "grpc_server_handled_total",
+                     {{"grpc_method", "Login"}, {"grpc_code", "OK"}}),
+            1);
+  EXPECT_EQ(SampleOf(registry, "warden_grpc_inflight_requests", {}), 0);
 
   const std::vector<Seen> calls = seen->seen();
   ASSERT_EQ(calls.size(), 3u);
