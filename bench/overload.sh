@@ -22,34 +22,42 @@ port=$(start_wardend wardend --policy-file "$work/policy.json" --peer-lockout-af
 token=$(bench_token "$port" wardend)
 
 field() { sed -E "s/.*$1=([0-9]+).*/\\1/" <<<"$2"; }
+# validate PORT: the paced ValidateToken load against the server on PORT.
+validate() {
+  $bin/load --target "127.0.0.1:$1" --rpc validate --token "$token" --seconds "$seconds" \
+    --concurrency 8 --rate "${VALIDATE_RATE:-2000}"
+}
+# p99_ratio LABEL IDLE LOADED: prints "LABEL = loaded p99 / idle p99".
+p99_ratio() {
+  awk -v a="$(field p99_us "$2")" -v b="$(field p99_us "$3")" -v l="$1" \
+    'BEGIN { printf "%s = %.2f\n", l, b / a }'
+}
 echo "# $(date -u +%FT%TZ) $(nproc) cores; ${seconds}s per run; ${rounds} rounds; ValidateToken at ${VALIDATE_RATE:-2000}/s (open loop, 8 in flight at most); Login flood ${FLOOD_RATE:-1000}/s"
 for round in $(seq "$rounds"); do
-  idle=$($bin/load --target "127.0.0.1:$port" --rpc validate --token "$token" --seconds "$seconds" --concurrency 8 --rate "${VALIDATE_RATE:-2000}")
+  idle=$(validate "$port")
   ${FLOOD_PREFIX:-} $bin/load --target "127.0.0.1:$port" --rpc login --username bench --password bench-password \
     --rate "${FLOOD_RATE:-1000}" \
     --seconds $((seconds + 2)) --concurrency ${FLOOD_CONCURRENCY:-256} >"$work/flood.txt" &
   flood_pid=$!
   sleep 1  # let the flood fill the hashing queue first
-  loaded=$($bin/load --target "127.0.0.1:$port" --rpc validate --token "$token" --seconds "$seconds" --concurrency 8 --rate "${VALIDATE_RATE:-2000}")
+  loaded=$(validate "$port")
   wait "$flood_pid"
   echo "round $round idle:    $idle"
   echo "round $round flooded: $loaded"
   echo "round $round flood:   $(cat "$work/flood.txt")"
-  awk -v a="$(field p99_us "$idle")" -v b="$(field p99_us "$loaded")" \
-    'BEGIN { printf "round %d p99 flooded/idle = %.2f\n", '"$round"', b / a }'
+  p99_ratio "round $round p99 flooded/idle" "$idle" "$loaded"
 done
 [[ ${FLOOR_REFERENCE:-1} == 1 ]] || exit 0
 start_server floor "$bin/floor_server"
 floor_port=$(wait_port floor)
-idle=$($bin/load --target "127.0.0.1:$floor_port" --rpc validate --token "$token" --seconds "$seconds" --concurrency 8 --rate "${VALIDATE_RATE:-2000}")
+idle=$(validate "$floor_port")
 chrt -i 0 $bin/token_bench --benchmark_filter="Argon2idOwasp/real_time/threads:$(nproc)\$" \
   --benchmark_min_time=$((seconds + 1)) >"$work/hash.txt" 2>&1 &
 hash_pid=$!
 sleep 1
-loaded=$($bin/load --target "127.0.0.1:$floor_port" --rpc validate --token "$token" --seconds "$seconds" --concurrency 8 --rate "${VALIDATE_RATE:-2000}")
+loaded=$(validate "$floor_port")
 wait "$hash_pid"
 echo "floor idle:                 $idle"
 echo "floor beside idle hashing:  $loaded"
 echo "hashing beside it:          $(grep -E '^BM_' "$work/hash.txt" | tail -1)"
-awk -v a="$(field p99_us "$idle")" -v b="$(field p99_us "$loaded")" \
-  'BEGIN { printf "floor p99 beside hashing/idle = %.2f\n", b / a }'
+p99_ratio "floor p99 beside hashing/idle" "$idle" "$loaded"
